@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "smartdeposit",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "smartdeposit", targets: ["smartdeposit"]),
+    .library(name: "SmartDeposit", targets: ["SmartDeposit"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CLibXML2",
+      pkgConfig: "libxml-2.0",
+      providers: [.apt(["libxml2-dev"])]
+    ),
+    .systemLibrary(
+      name: "CZlib",
+      providers: [.apt(["zlib1g-dev"])]
+    ),
+    .target(
+      name: "SmartDeposit",
+      dependencies: [
+        "CLibXML2",
+        "CZlib",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "TOMLKit", package: "TOMLKit"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
+    .executableTarget(
+      name: "smartdeposit",
+      dependencies: [
+        "SmartDeposit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .target(
+      name: "SmartDepositTestSupport",
+      dependencies: ["SmartDeposit"],
+      path: "Tests/SmartDepositTestSupport"
+    ),
+    .testTarget(
+      name: "SmartDepositTests",
+      dependencies: ["SmartDeposit", "SmartDepositTestSupport"],
+      resources: [.copy("../Fixtures")]
+    ),
+    .testTarget(
+      name: "EndToEndTests",
+      dependencies: ["SmartDeposit", "SmartDepositTestSupport", "smartdeposit"]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

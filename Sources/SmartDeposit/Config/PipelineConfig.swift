@@ -1,0 +1,290 @@
+import Foundation
+import TOMLKit
+
+/// What to do with an input file once its deposits are committed.
+public enum OnSuccess: String, Sendable, Equatable {
+  /// Move it to the archive folder (production).
+  case move
+  /// Leave it in the inbox; its content hash still prevents a second deposit.
+  case keep
+}
+
+/// When a file in the inbox counts as completely written.
+public enum ReadyRule: String, Sendable, Equatable {
+  /// Size and mtime unchanged for `settle_seconds`.
+  case settle
+  /// A `NAME.done` file exists beside it (and the settle rule holds too).
+  case marker
+}
+
+/// Whether one bad line rejects its whole order.
+public enum Atomicity: String, Sendable, Equatable {
+  case order
+  case line
+}
+
+/// A partner that drops files into its own inbox sub-folder.
+public struct PartnerConfig: Sendable, Equatable {
+  public var name: String
+  /// The sub-folder of the inbox, relative to it.
+  public var inbox: String
+
+  public init(name: String, inbox: String) {
+    self.name = name
+    self.inbox = inbox
+  }
+}
+
+/// Bounds that protect a run from oversized or hostile files.
+public struct InputLimits: Sendable, Equatable {
+  public var maxFileBytes: Int64 = 8 << 30
+  public var maxFieldBytes: Int = 64 << 10
+  public var maxDepth: Int = 32
+
+  public init() {}
+}
+
+/// pipeline.conf, with every path made absolute against the file's own folder.
+public struct PipelineConfig: Sendable, Equatable {
+  public var configFile: String
+  public var inbox: String
+  public var archive: String
+  public var quarantine: String
+  public var onSuccess: OnSuccess = .keep
+  public var settleSeconds: Double = 0
+  public var ready: ReadyRule = .settle
+  /// Names in the inbox that are never taken (reference files kept beside the orders).
+  public var ignore: [String] = []
+  public var ledgerPath: String
+  public var accountsFile: String
+  public var publicMailDomains: [String] = []
+  public var reportsDir: String
+  public var atomicity: Atomicity = .order
+  public var maxQuantity: Int = 1_000_000
+  public var holdingMaxAgeDays: Int = 90
+  public var limits = InputLimits()
+  public var partners: [PartnerConfig] = []
+
+  /// A configuration rooted in `folder` with the documented defaults.
+  public init(folder: String, configFile: String = "pipeline.conf") {
+    func inFolder(_ path: String) -> String { PathUtilities.resolve(path, against: folder) }
+    self.configFile = configFile
+    inbox = inFolder("SampleOrders")
+    archive = inFolder("var/archive")
+    quarantine = inFolder("var/quarantine")
+    ledgerPath = inFolder("var/ledger.sqlite")
+    accountsFile = inFolder("SampleOrders/accounts.csv")
+    reportsDir = inFolder("var/reports")
+  }
+
+  /// The public mail domains in force: the built-in list and the configured ones.
+  public var mailDomains: PublicMailDomains { PublicMailDomains(configured: publicMailDomains) }
+
+  /// The partner whose inbox is this sub-folder of the inbox, if any.
+  public func partner(forSubfolder name: String) -> PartnerConfig? {
+    partners.first { $0.inbox == name }
+  }
+
+  /// Reads and checks pipeline.conf; any unknown key or wrong type is an error naming it.
+  public static func load(path: String) throws(ConfigError) -> PipelineConfig {
+    let absolute = PathUtilities.absolute(path)
+    guard let data = FileManager.default.contents(atPath: absolute) else {
+      throw ConfigError(file: path, problem: "cannot read the file (does it exist?)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw ConfigError(file: path, problem: "the file is not UTF-8 text")
+    }
+    let folder = (absolute as NSString).deletingLastPathComponent
+    return try parse(text, file: path, folder: folder)
+  }
+
+  /// Parses pipeline.conf's text; paths are resolved against `folder`.
+  public static func parse(_ text: String, file: String, folder: String) throws(ConfigError)
+    -> PipelineConfig
+  {
+    let table: TOMLTable
+    do {
+      table = try TOMLTable(string: text)
+    } catch let error as TOMLParseError {
+      throw ConfigError(
+        file: file, line: error.source.begin.line, problem: "not valid TOML: \(error.description)")
+    } catch {
+      throw ConfigError(file: file, problem: "not valid TOML: \(error)")
+    }
+    var reader = TableReader(file: file, folder: folder)
+    return try reader.read(table)
+  }
+}
+
+/// Walks the TOML tables, taking each known key once and refusing the rest.
+private struct TableReader {
+  let file: String
+  let folder: String
+
+  mutating func read(_ root: TOMLTable) throws(ConfigError) -> PipelineConfig {
+    var config = PipelineConfig(folder: folder, configFile: file)
+    let sections: Set<String> = ["drop", "ledger", "accounts", "reports", "policy", "limits", "partner"]
+    for key in root.keys where !sections.contains(key) {
+      throw ConfigError(
+        file: file, key: key,
+        problem: "unknown key (known sections: \(sections.sorted().joined(separator: ", ")))")
+    }
+    if let drop = try section(root, "drop") {
+      try only(drop, "drop", ["inbox", "archive", "quarantine", "on_success", "settle_seconds", "ready", "ignore"])
+      if let value = try stringArray(drop, "drop.ignore") { config.ignore = value }
+      if let value = try string(drop, "drop.inbox") { config.inbox = path(value) }
+      if let value = try string(drop, "drop.archive") { config.archive = path(value) }
+      if let value = try string(drop, "drop.quarantine") { config.quarantine = path(value) }
+      if let value = try string(drop, "drop.on_success") {
+        guard let rule = OnSuccess(rawValue: value) else {
+          throw ConfigError(file: file, key: "drop.on_success", problem: "must be \"move\" or \"keep\", not \"\(value)\"")
+        }
+        config.onSuccess = rule
+      }
+      if let value = try number(drop, "drop.settle_seconds") {
+        guard value >= 0 else {
+          throw ConfigError(file: file, key: "drop.settle_seconds", problem: "must not be negative")
+        }
+        config.settleSeconds = value
+      }
+      if let value = try string(drop, "drop.ready") {
+        guard let rule = ReadyRule(rawValue: value) else {
+          throw ConfigError(file: file, key: "drop.ready", problem: "must be \"settle\" or \"marker\", not \"\(value)\"")
+        }
+        config.ready = rule
+      }
+    }
+    if let ledger = try section(root, "ledger") {
+      try only(ledger, "ledger", ["path"])
+      if let value = try string(ledger, "ledger.path") { config.ledgerPath = path(value) }
+    }
+    if let accounts = try section(root, "accounts") {
+      try only(accounts, "accounts", ["file", "public_mail_domains"])
+      if let value = try string(accounts, "accounts.file") { config.accountsFile = path(value) }
+      if let value = try stringArray(accounts, "accounts.public_mail_domains") {
+        config.publicMailDomains = value.map { $0.lowercased() }
+      }
+    }
+    if let reports = try section(root, "reports") {
+      try only(reports, "reports", ["dir"])
+      if let value = try string(reports, "reports.dir") { config.reportsDir = path(value) }
+    }
+    if let policy = try section(root, "policy") {
+      try only(policy, "policy", ["atomicity", "max_quantity", "holding_max_age_days"])
+      if let value = try string(policy, "policy.atomicity") {
+        guard let rule = Atomicity(rawValue: value) else {
+          throw ConfigError(file: file, key: "policy.atomicity", problem: "must be \"order\" or \"line\", not \"\(value)\"")
+        }
+        config.atomicity = rule
+      }
+      if let value = try integer(policy, "policy.max_quantity", range: 1...1_000_000_000) {
+        config.maxQuantity = value
+      }
+      if let value = try integer(policy, "policy.holding_max_age_days", range: 0...36_500) {
+        config.holdingMaxAgeDays = value
+      }
+    }
+    if let limits = try section(root, "limits") {
+      try only(limits, "limits", ["max_file_bytes", "max_field_bytes", "max_depth"])
+      if let value = try integer(limits, "limits.max_file_bytes", range: 1...Int.max) {
+        config.limits.maxFileBytes = Int64(value)
+      }
+      if let value = try integer(limits, "limits.max_field_bytes", range: 16...(1 << 30)) {
+        config.limits.maxFieldBytes = value
+      }
+      if let value = try integer(limits, "limits.max_depth", range: 4...256) {
+        config.limits.maxDepth = value
+      }
+    }
+    if let partners = root["partner"] {
+      guard let array = partners.array else {
+        throw ConfigError(file: file, key: "partner", problem: "must be an array of tables, written [[partner]]")
+      }
+      var names: Set<String> = []
+      var inboxes: Set<String> = []
+      for (index, element) in array.enumerated() {
+        let key = "partner[\(index + 1)]"
+        guard let entry = element.table else {
+          throw ConfigError(file: file, key: key, problem: "must be a table, written [[partner]]")
+        }
+        try only(entry, key, ["name", "inbox"])
+        guard let name = try string(entry, "\(key).name"), !name.isEmpty else {
+          throw ConfigError(file: file, key: "\(key).name", problem: "is required")
+        }
+        let inbox = try string(entry, "\(key).inbox") ?? name
+        guard !inbox.isEmpty, !inbox.contains("/"), inbox != ".", inbox != "..", !inbox.hasPrefix(".") else {
+          throw ConfigError(file: file, key: "\(key).inbox", problem: "must be the name of one sub-folder of the inbox")
+        }
+        guard names.insert(name.lowercased()).inserted else {
+          throw ConfigError(file: file, key: "\(key).name", problem: "partner '\(name)' is configured twice")
+        }
+        guard inboxes.insert(inbox).inserted else {
+          throw ConfigError(file: file, key: "\(key).inbox", problem: "sub-folder '\(inbox)' belongs to another partner")
+        }
+        config.partners.append(PartnerConfig(name: name, inbox: inbox))
+      }
+    }
+    return config
+  }
+
+  private func path(_ value: String) -> String { PathUtilities.resolve(value, against: folder) }
+
+  private func section(_ root: TOMLTable, _ name: String) throws(ConfigError) -> TOMLTable? {
+    guard let value = root[name] else { return nil }
+    guard let table = value.table else {
+      throw ConfigError(file: file, key: name, problem: "must be a table, written [\(name)]")
+    }
+    return table
+  }
+
+  private func only(_ table: TOMLTable, _ prefix: String, _ known: [String]) throws(ConfigError) {
+    for key in table.keys where !known.contains(key) {
+      throw ConfigError(
+        file: file, key: "\(prefix).\(key)",
+        problem: "unknown key (known: \(known.joined(separator: ", ")))")
+    }
+  }
+
+  private func leaf(_ key: String) -> String { String(key.split(separator: ".").last ?? Substring(key)) }
+
+  private func string(_ table: TOMLTable, _ key: String) throws(ConfigError) -> String? {
+    guard let value = table[leaf(key)] else { return nil }
+    guard let text = value.string else {
+      throw ConfigError(file: file, key: key, problem: "must be a string, not \(value.type)")
+    }
+    return text
+  }
+
+  private func stringArray(_ table: TOMLTable, _ key: String) throws(ConfigError) -> [String]? {
+    guard let value = table[leaf(key)] else { return nil }
+    guard let array = value.array else {
+      throw ConfigError(file: file, key: key, problem: "must be an array of strings, not \(value.type)")
+    }
+    var strings: [String] = []
+    for element in array {
+      guard let text = element.string else {
+        throw ConfigError(file: file, key: key, problem: "must be an array of strings")
+      }
+      strings.append(text)
+    }
+    return strings
+  }
+
+  private func integer(_ table: TOMLTable, _ key: String, range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+    guard let value = table[leaf(key)] else { return nil }
+    guard let number = value.int else {
+      throw ConfigError(file: file, key: key, problem: "must be a whole number, not \(value.type)")
+    }
+    guard range.contains(number) else {
+      throw ConfigError(file: file, key: key, problem: "must be from \(range.lowerBound) to \(range.upperBound), not \(number)")
+    }
+    return number
+  }
+
+  private func number(_ table: TOMLTable, _ key: String) throws(ConfigError) -> Double? {
+    guard let value = table[leaf(key)] else { return nil }
+    if let number = value.int { return Double(number) }
+    if let number = value.double { return number }
+    throw ConfigError(file: file, key: key, problem: "must be a number, not \(value.type)")
+  }
+}
