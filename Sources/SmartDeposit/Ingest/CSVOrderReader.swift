@@ -1,0 +1,158 @@
+/// Header names are matched ignoring case, spaces, `-` and `_`.
+func normalizedHeader(_ name: String) -> String {
+  var result = ""
+  for character in name.lowercased() where character != " " && character != "-" && character != "_" {
+    result.append(character)
+  }
+  return result.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+import Foundation
+
+/// The columns of a CCW order CSV.
+enum OrderColumn: Int, CaseIterable {
+  case webOrderID, salesOrder, purchaseOrder, orderDate, lineNumber, sku, quantity, licenseType
+  case termMonths, startDate, smartAccount, virtualAccount, endCustomer, partner
+
+  var canonicalName: String {
+    switch self {
+    case .webOrderID: "web_order_id"
+    case .salesOrder: "sales_order"
+    case .purchaseOrder: "purchase_order"
+    case .orderDate: "order_date"
+    case .lineNumber: "line_number"
+    case .sku: "sku"
+    case .quantity: "quantity"
+    case .licenseType: "license_type"
+    case .termMonths: "term_months"
+    case .startDate: "start_date"
+    case .smartAccount: "smart_account"
+    case .virtualAccount: "virtual_account"
+    case .endCustomer: "end_customer"
+    case .partner: "partner"
+    }
+  }
+
+  /// Normalized header spellings that CCW and spreadsheet exports write.
+  var aliases: [String] {
+    switch self {
+    case .webOrderID: ["weborderid", "weborder", "weborderno", "weborderidnumber"]
+    case .salesOrder: ["salesorder", "salesordernumber", "salesorderno", "so"]
+    case .purchaseOrder: ["purchaseorder", "purchaseordernumber", "purchaseorderno", "po", "ponumber"]
+    case .orderDate: ["orderdate"]
+    case .lineNumber: ["linenumber", "lineno", "line"]
+    case .sku: ["sku", "partnumber"]
+    case .quantity: ["quantity", "qty"]
+    case .licenseType: ["licensetype"]
+    case .termMonths: ["termmonths", "term", "terminmonths"]
+    case .startDate: ["startdate"]
+    case .smartAccount: ["smartaccount", "smartaccountdomain", "smartaccountdomainidentifier"]
+    case .virtualAccount: ["virtualaccount", "virtualaccountname"]
+    case .endCustomer: ["endcustomer", "endcustomername"]
+    case .partner: ["partner", "partnername"]
+    }
+  }
+
+  static let required: [OrderColumn] = [.webOrderID, .lineNumber, .sku, .quantity, .licenseType, .smartAccount]
+}
+
+/// Maps a header row to column positions, refusing duplicates and missing required columns.
+struct HeaderMap {
+  /// Position of each known column in the record, -1 when absent.
+  var positions: [Int]
+  var width: Int
+
+  init<Column: RawRepresentable & CaseIterable & Hashable>(
+    header: CSVRecord, columns: Column.Type, aliases: (Column) -> [String], canonical: (Column) -> String,
+    required: [Column], file: String
+  ) throws(IngestError) where Column.RawValue == Int {
+    if let problem = header.problem {
+      throw IngestError(.notWellFormed, file: file, line: header.line, message: "the header row is malformed: \(problem)")
+    }
+    var positions = Array(repeating: -1, count: Column.allCases.count)
+    var seen: [String: Int] = [:]
+    for (index, name) in header.fields.enumerated() {
+      let key = normalizedHeader(name)
+      if key.isEmpty { continue }
+      if let earlier = seen[key] {
+        throw IngestError(
+          .duplicateColumns, file: file, line: header.line,
+          message: "column '\(name)' appears twice in the header (columns \(earlier + 1) and \(index + 1))")
+      }
+      seen[key] = index
+      for column in Column.allCases where aliases(column).contains(key) {
+        if positions[column.rawValue] >= 0 {
+          throw IngestError(
+            .duplicateColumns, file: file, line: header.line,
+            message: "columns \(positions[column.rawValue] + 1) and \(index + 1) both mean \(canonical(column))")
+        }
+        positions[column.rawValue] = index
+      }
+    }
+    let missing = required.filter { positions[$0.rawValue] < 0 }.map(canonical)
+    if !missing.isEmpty {
+      throw IngestError(
+        .missingColumns, file: file, line: header.line,
+        message: "the header lacks required column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
+    }
+    self.positions = positions
+    self.width = header.fields.count
+  }
+
+  func value(_ column: Int, in fields: [String]) -> String {
+    let position = positions[column]
+    guard position >= 0, position < fields.count else { return "" }
+    return trimmed(fields[position])
+  }
+}
+
+/// Trims spaces, tabs and line ends, with a fast path for the common clean value.
+@inline(__always)
+func trimmed(_ text: String) -> String {
+  guard let first = text.utf8.first, let last = text.utf8.last else { return text }
+  if first > 0x20 && last > 0x20 { return text }
+  return text.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// Reads a CCW order CSV into order lines.
+public final class CSVOrderReader: OrderLineSource {
+  private let reader: CSVReader
+  private let source: ByteSource
+  private let header: HeaderMap
+
+  public init(source: ByteSource, limits: InputLimits) throws(IngestError) {
+    self.source = source
+    reader = CSVReader(source: source, maxFieldBytes: limits.maxFieldBytes)
+    guard let first = try reader.next() else {
+      throw IngestError(.emptyFile, file: source.displayName, line: 1, message: "the file is empty: no header row")
+    }
+    header = try HeaderMap(
+      header: first, columns: OrderColumn.self, aliases: { $0.aliases }, canonical: { $0.canonicalName },
+      required: OrderColumn.required, file: source.displayName)
+  }
+
+  public var bytesRead: Int64 { source.rawBytesRead }
+
+  public func next() throws(IngestError) -> ParsedRecord? {
+    guard let record = try reader.next() else { return nil }
+    let fields = record.fields
+    let order = header.value(OrderColumn.webOrderID.rawValue, in: fields)
+    let number = header.value(OrderColumn.lineNumber.rawValue, in: fields)
+    if let problem = record.problem {
+      return .malformed(record: record.line, webOrderID: order, lineNumber: number, message: problem)
+    }
+    if fields.count != header.width {
+      return .malformed(
+        record: record.line, webOrderID: order, lineNumber: number,
+        message: "the row has \(fields.count) field\(fields.count == 1 ? "" : "s"); the header has \(header.width)")
+    }
+    func value(_ column: OrderColumn) -> String { header.value(column.rawValue, in: fields) }
+    return .line(
+      OrderLine(
+        webOrderID: order, salesOrder: value(.salesOrder), purchaseOrder: value(.purchaseOrder),
+        orderDate: value(.orderDate), lineNumber: number, sku: value(.sku), quantity: value(.quantity),
+        licenseType: value(.licenseType), termMonths: value(.termMonths), startDate: value(.startDate),
+        smartAccount: value(.smartAccount), virtualAccount: value(.virtualAccount),
+        endCustomer: value(.endCustomer), partner: value(.partner), record: record.line))
+  }
+}
