@@ -1,0 +1,158 @@
+import Foundation
+
+/// What happened to one deposit sent to the ledger.
+public enum DepositOutcome: Sendable, Equatable {
+  /// Recorded now.
+  case deposited
+  /// The same (web order id, line number) was already deposited with the same content.
+  case duplicate
+  /// The same identity was already deposited with different content.
+  case conflicting(existing: Deposit)
+}
+
+/// A run as the ledger's history records it.
+public struct RunRecord: Sendable, Equatable, Codable {
+  public var id: String
+  public var startedAt: String
+  public var finishedAt: String?
+  /// `running`, `completed`, `failed`, or `died` (found still running by a later run).
+  public var status: String
+  public var exitCode: Int?
+  public var filesProcessed: Int
+  public var linesDeposited: Int
+  public var linesRejected: Int
+}
+
+/// A file the ledger knows was processed (its deposits committed).
+public struct ProcessedFile: Sendable, Equatable {
+  public var id: Int64
+  public var sha256: String
+  public var name: String
+  public var runID: String
+  /// `archived`, `kept` or `pending` (committed, not yet moved).
+  public var disposition: String
+}
+
+/// One file's record, written in the same transaction as its deposits.
+public struct FileRecord: Sendable, Equatable {
+  public var sha256: String
+  public var name: String
+  public var format: InputFormat
+  public var sender: String
+  public var runID: String
+  /// `processed` or `quarantined`.
+  public var outcome: String
+  public var lines: Int
+  public var rejected: Int
+  public var reason: String
+  /// Where the file is meant to end up: `archived`, `kept`, `pending` or `quarantined`.
+  public var disposition: String
+
+  public init(
+    sha256: String, name: String, format: InputFormat, sender: String, runID: String, outcome: String,
+    lines: Int, rejected: Int, reason: String, disposition: String
+  ) {
+    self.sha256 = sha256
+    self.name = name
+    self.format = format
+    self.sender = sender
+    self.runID = runID
+    self.outcome = outcome
+    self.lines = lines
+    self.rejected = rejected
+    self.reason = reason
+    self.disposition = disposition
+  }
+}
+
+/// Available and held quantity of one SKU in one Virtual Account.
+public struct Balance: Sendable, Equatable, Codable {
+  public var smartAccount: String
+  public var virtualAccount: String
+  public var sku: String
+  public var available: Int
+  public var held: Int
+
+  public init(smartAccount: String, virtualAccount: String, sku: String, available: Int, held: Int) {
+    self.smartAccount = smartAccount
+    self.virtualAccount = virtualAccount
+    self.sku = sku
+    self.available = available
+    self.held = held
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case smartAccount = "smart_account"
+    case virtualAccount = "virtual_account"
+    case sku, available, held
+  }
+}
+
+/// What syncing the accounts file changed.
+public struct RegistrySyncResult: Sendable, Equatable {
+  public var accountsAdded = 0
+  public var accountsUpdated = 0
+  public var virtualAccountsAdded = 0
+  public init() {}
+}
+
+/// The work a file does inside its one ledger transaction.
+public protocol DepositSession: AnyObject {
+  /// Records one deposit, or says why it is a no-op or a conflict.
+  func deposit(_ deposit: Deposit) throws -> DepositOutcome
+  /// Takes back every deposit this file made for a web order (order atomicity),
+  /// returning them in file order.
+  func withdrawOrder(_ webOrderID: String) throws -> [Deposit]
+  /// Records a rejected line of this file.
+  func recordReject(_ reject: Reject) throws
+  /// Completes the file's record with its final counts.
+  func finish(lines: Int, rejected: Int) throws
+  /// A deposit with what is still held of it (deposited held minus transferred), or nil.
+  func heldDeposit(webOrderID: String, lineNumber: String) throws -> (deposit: Deposit, remaining: Int)?
+  /// A transfer recorded earlier under this sender's transfer id, or nil.
+  func transfer(source: String, transferID: String) throws -> Transfer?
+  /// Journals a transfer.
+  func applyTransfer(_ transfer: Transfer) throws
+  /// Every deposit this file made, in file order (for the run's report).
+  func depositsOfThisFile(_ body: (Deposit) throws -> Void) throws
+  /// Every reject recorded for this file, ordered by record.
+  func rejectsOfThisFile() throws -> [Reject]
+}
+
+/// The deposit ledger. Every backend keeps the same guarantees: one
+/// transaction per file, deposit identity unique, file identity by content.
+public protocol Ledger: AnyObject {
+  /// Adds new accounts and VAs from the accounts file; removes nothing.
+  func syncRegistry(_ accounts: [SmartAccount]) throws -> RegistrySyncResult
+  /// The registry as the ledger holds it.
+  func registry() throws -> Registry
+  /// Records the start of a run and marks every run still shown as running as
+  /// died (the caller holds the run lock, so none of them is alive); returns those.
+  func startRun(id: String, startedAt: String) throws -> [RunRecord]
+  /// Records the end of a run with its summary.
+  func finishRun(id: String, finishedAt: String, exitCode: Int, status: String, summary: RunCounts) throws
+  /// The runs, newest first.
+  func runs(limit: Int) throws -> [RunRecord]
+  /// The processed file with this content hash, if any.
+  func processedFile(sha256: String) throws -> ProcessedFile?
+  /// Notes where a processed file now is (after moving it).
+  func setDisposition(fileID: Int64, disposition: String) throws
+  /// Records `file` and runs `body` in the same transaction: the file's
+  /// deposits and its record commit together when `body` returns, and
+  /// neither does when it throws.
+  func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T
+  /// Records a quarantined file (no deposits).
+  func recordQuarantine(_ file: FileRecord) throws
+  /// Balances per SA, VA and SKU, derived from the journal of movements.
+  func balances() throws -> [Balance]
+  /// Number of deposits in the ledger.
+  func depositCount() throws -> Int
+}
+
+/// The counts a run ends with, as stored in the run history.
+public struct RunCounts: Sendable, Equatable, Codable {
+  public var filesProcessed = 0
+  public var linesDeposited = 0
+  public var linesRejected = 0
+  public init() {}
+}

@@ -1,0 +1,113 @@
+import GRDB
+
+/// The ledger's schema, versioned by GRDB migrations. The ledger is a journal
+/// of movements (deposits and transfers); balances are derived from it.
+enum LedgerSchema {
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1-journal") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE accounts (
+            smart_account TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL CHECK (type IN ('customer', 'holding', 'limited-use')),
+            partner TEXT NOT NULL DEFAULT '',
+            synced_at TEXT NOT NULL
+          ) WITHOUT ROWID;
+          CREATE TABLE virtual_accounts (
+            smart_account TEXT NOT NULL REFERENCES accounts(smart_account),
+            name_key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            PRIMARY KEY (smart_account, name_key)
+          ) WITHOUT ROWID;
+          CREATE TABLE runs (
+            id TEXT PRIMARY KEY NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,
+            exit_code INTEGER,
+            pid INTEGER,
+            files_processed INTEGER NOT NULL DEFAULT 0,
+            lines_deposited INTEGER NOT NULL DEFAULT 0,
+            lines_rejected INTEGER NOT NULL DEFAULT 0
+          );
+          CREATE TABLE files (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            name TEXT NOT NULL,
+            format TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('processed', 'quarantined')),
+            lines INTEGER NOT NULL,
+            rejected INTEGER NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            disposition TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+          );
+          -- The identity of a file is its content: one processed record per hash.
+          CREATE UNIQUE INDEX files_processed_sha256 ON files(sha256) WHERE outcome = 'processed';
+          CREATE TABLE deposits (
+            id INTEGER PRIMARY KEY,
+            web_order_id TEXT NOT NULL,
+            line_number TEXT NOT NULL,
+            sales_order TEXT NOT NULL,
+            purchase_order TEXT NOT NULL,
+            order_date TEXT NOT NULL,
+            sku TEXT NOT NULL,
+            quantity INTEGER NOT NULL CHECK (quantity > 0),
+            license_type TEXT NOT NULL,
+            term_months INTEGER,
+            start_date TEXT,
+            smart_account TEXT NOT NULL,
+            virtual_account TEXT NOT NULL,
+            end_customer TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('available', 'held')),
+            source TEXT NOT NULL,
+            file_id INTEGER NOT NULL,
+            run_id TEXT NOT NULL,
+            record INTEGER NOT NULL,
+            deposited_at TEXT NOT NULL
+          );
+          -- The identity of a deposit: (web order id, line number), deposited once.
+          CREATE UNIQUE INDEX deposits_identity ON deposits(web_order_id, line_number);
+          CREATE TABLE transfers (
+            id INTEGER PRIMARY KEY,
+            transfer_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            from_smart_account TEXT NOT NULL,
+            from_virtual_account TEXT NOT NULL,
+            web_order_id TEXT NOT NULL,
+            line_number TEXT NOT NULL,
+            sku TEXT NOT NULL,
+            quantity INTEGER NOT NULL CHECK (quantity > 0),
+            to_smart_account TEXT NOT NULL,
+            to_virtual_account TEXT NOT NULL,
+            file_id INTEGER,
+            run_id TEXT,
+            record INTEGER NOT NULL,
+            applied_at TEXT NOT NULL
+          );
+          CREATE UNIQUE INDEX transfers_identity ON transfers(source, transfer_id);
+          CREATE INDEX transfers_deposit ON transfers(web_order_id, line_number);
+          CREATE TABLE rejects (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            file_id INTEGER,
+            file TEXT NOT NULL,
+            record INTEGER NOT NULL,
+            web_order_id TEXT NOT NULL,
+            line_number TEXT NOT NULL,
+            code TEXT NOT NULL,
+            message TEXT NOT NULL,
+            sku TEXT NOT NULL DEFAULT '',
+            quantity INTEGER,
+            smart_account TEXT NOT NULL DEFAULT ''
+          );
+          CREATE INDEX rejects_identity ON rejects(web_order_id, line_number);
+          """)
+    }
+    return migrator
+  }
+}

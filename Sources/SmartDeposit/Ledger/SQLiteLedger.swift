@@ -1,0 +1,426 @@
+import Foundation
+import GRDB
+
+/// The embedded ledger: one SQLite file, through GRDB.
+///
+/// Journal and durability: WAL with `synchronous = FULL`. WAL lets readers
+/// (`balances`, `reconcile`) run beside a run; FULL makes every commit fsync
+/// the WAL, so a file's deposits that the run reported as committed survive a
+/// power loss. NORMAL would keep the database consistent but could lose the
+/// last commits, and a file already moved to the archive would then be lost.
+public final class SQLiteLedger: Ledger {
+  public let path: String
+  private let queue: DatabaseQueue
+  private let dryRun: Bool
+
+  /// Opens (creating if needed) the ledger at `path` and brings its schema up to date.
+  ///
+  /// With `dryRun`, every change is made inside one transaction that
+  /// `close()` rolls back, so a dry run sees its own deposits but leaves the
+  /// ledger as it found it.
+  public init(path: String, dryRun: Bool = false) throws {
+    self.path = path
+    self.dryRun = dryRun
+    var configuration = Configuration()
+    configuration.journalMode = .wal
+    configuration.busyMode = .timeout(10)
+    configuration.allowsUnsafeTransactions = dryRun
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+    }
+    do {
+      try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      queue = try DatabaseQueue(path: path, configuration: configuration)
+      try LedgerSchema.migrator.migrate(queue)
+      if dryRun {
+        try queue.writeWithoutTransaction { try $0.beginTransaction(.immediate) }
+      }
+    } catch {
+      throw Self.wrap(error, path: path, operation: "opening the ledger")
+    }
+  }
+
+  /// Ends a dry run's transaction (rolling it back); a no-op otherwise.
+  public func close() {
+    guard dryRun else { return }
+    try? queue.writeWithoutTransaction { db in
+      if db.isInsideTransaction { try db.rollback() }
+    }
+  }
+
+  static func wrap(_ error: Error, path: String, operation: String) -> Error {
+    if error is LedgerError || error is IngestError { return error }
+    if let database = error as? DatabaseError {
+      return LedgerError(path: path, operation: operation, cause: "SQLite error \(database.resultCode.rawValue): \(database.message ?? "\(database)")")
+    }
+    return LedgerError(path: path, operation: operation, cause: "\(error)")
+  }
+
+  /// Runs a write: its own transaction normally, a savepoint inside the dry
+  /// run's transaction otherwise.
+  private func write<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+    do {
+      return try queue.writeWithoutTransaction { db in
+        var result: T?
+        if dryRun {
+          try db.inSavepoint {
+            result = try body(db)
+            return .commit
+          }
+        } else {
+          try db.inTransaction(.immediate) {
+            result = try body(db)
+            return .commit
+          }
+        }
+        guard let result else { throw LedgerError(path: path, operation: operation, cause: "no result") }
+        return result
+      }
+    } catch {
+      throw Self.wrap(error, path: path, operation: operation)
+    }
+  }
+
+  func readOnly<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+    try read(operation, body)
+  }
+
+  private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+    do {
+      return try queue.writeWithoutTransaction { db in try body(db) }
+    } catch {
+      throw Self.wrap(error, path: path, operation: operation)
+    }
+  }
+
+  /// Runs a raw SQL query for checks and tests (for example `PRAGMA integrity_check`).
+  public func scalar(_ sql: String) throws -> String? {
+    try read("query") { db in try String.fetchOne(db, sql: sql) }
+  }
+
+  // MARK: Registry
+
+  public func syncRegistry(_ accounts: [SmartAccount]) throws -> RegistrySyncResult {
+    let now = Timestamp.now()
+    return try write("syncing the registry") { db in
+      var result = RegistrySyncResult()
+      for account in accounts {
+        let existing = try Row.fetchOne(
+          db, sql: "SELECT name, type, partner FROM accounts WHERE smart_account = ?", arguments: [account.identifier])
+        if let existing {
+          if existing["name"] as String != account.name || existing["type"] as String != account.type.rawValue
+            || existing["partner"] as String != account.partner
+          {
+            try db.execute(
+              sql: "UPDATE accounts SET name = ?, type = ?, partner = ?, synced_at = ? WHERE smart_account = ?",
+              arguments: [account.name, account.type.rawValue, account.partner, now, account.identifier])
+            result.accountsUpdated += 1
+          }
+        } else {
+          try db.execute(
+            sql: "INSERT INTO accounts(smart_account, name, type, partner, synced_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [account.identifier, account.name, account.type.rawValue, account.partner, now])
+          result.accountsAdded += 1
+        }
+        for name in account.virtualAccounts {
+          try db.execute(
+            sql: "INSERT INTO virtual_accounts(smart_account, name_key, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            arguments: [account.identifier, name.lowercased(), name])
+          result.virtualAccountsAdded += db.changesCount
+        }
+      }
+      return result
+    }
+  }
+
+  public func registry() throws -> Registry {
+    try read("reading the registry") { db in
+      var names: [String: [String]] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT smart_account, name FROM virtual_accounts ORDER BY smart_account, name_key") {
+        names[row["smart_account"], default: []].append(row["name"])
+      }
+      let accounts = try Row.fetchAll(db, sql: "SELECT smart_account, name, type, partner FROM accounts").compactMap {
+        row -> SmartAccount? in
+        guard let type = AccountType(rawValue: row["type"]) else { return nil }
+        let identifier: String = row["smart_account"]
+        return SmartAccount(
+          identifier: identifier, name: row["name"], type: type, partner: row["partner"],
+          virtualAccounts: names[identifier] ?? [])
+      }
+      return Registry(accounts)
+    }
+  }
+
+  // MARK: Runs
+
+  public func startRun(id: String, startedAt: String) throws -> [RunRecord] {
+    try write("starting the run") { db in
+      let died = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = 'running' ORDER BY started_at").map(
+        Self.runRecord)
+      try db.execute(sql: "UPDATE runs SET status = 'died' WHERE status = 'running'")
+      try db.execute(
+        sql: "INSERT INTO runs(id, started_at, status, pid) VALUES (?, ?, 'running', ?)",
+        arguments: [id, startedAt, Int(getpid())])
+      return died
+    }
+  }
+
+  public func finishRun(id: String, finishedAt: String, exitCode: Int, status: String, summary: RunCounts) throws {
+    try write("finishing the run") { db in
+      try db.execute(
+        sql: """
+          UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, files_processed = ?,
+            lines_deposited = ?, lines_rejected = ? WHERE id = ?
+          """,
+        arguments: [
+          finishedAt, status, exitCode, summary.filesProcessed, summary.linesDeposited, summary.linesRejected, id,
+        ])
+    }
+  }
+
+  public func runs(limit: Int) throws -> [RunRecord] {
+    try read("reading the run history") { db in
+      try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", arguments: [limit])
+        .map(Self.runRecord)
+    }
+  }
+
+  private static func runRecord(_ row: Row) -> RunRecord {
+    RunRecord(
+      id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], status: row["status"],
+      exitCode: row["exit_code"], filesProcessed: row["files_processed"], linesDeposited: row["lines_deposited"],
+      linesRejected: row["lines_rejected"])
+  }
+
+  // MARK: Files
+
+  public func processedFile(sha256: String) throws -> ProcessedFile? {
+    try read("looking up a file") { db in
+      try Row.fetchOne(
+        db, sql: "SELECT id, sha256, name, run_id, disposition FROM files WHERE sha256 = ? AND outcome = 'processed'",
+        arguments: [sha256]
+      ).map {
+        ProcessedFile(id: $0["id"], sha256: $0["sha256"], name: $0["name"], runID: $0["run_id"], disposition: $0["disposition"])
+      }
+    }
+  }
+
+  public func setDisposition(fileID: Int64, disposition: String) throws {
+    try write("recording where a file was moved") { db in
+      try db.execute(sql: "UPDATE files SET disposition = ? WHERE id = ?", arguments: [disposition, fileID])
+    }
+  }
+
+  public func recordQuarantine(_ file: FileRecord) throws {
+    try write("recording a quarantined file") { db in
+      _ = try Self.insertFile(file, db: db)
+    }
+  }
+
+  static func insertFile(_ file: FileRecord, db: Database) throws -> Int64 {
+    try db.execute(
+      sql: """
+        INSERT INTO files(sha256, name, format, sender, run_id, outcome, lines, rejected, reason, disposition, recorded_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+      arguments: [
+        file.sha256, file.name, file.format.rawValue, file.sender, file.runID, file.outcome, file.lines, file.rejected,
+        file.reason, file.disposition, Timestamp.now(),
+      ])
+    return db.lastInsertedRowID
+  }
+
+  public func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T {
+    try write("depositing \(file.name)") { db in
+      let session = try SQLiteDepositSession(db: db, file: file)
+      return try body(session)
+    }
+  }
+
+  // MARK: Balances
+
+  /// The journal of movements, as (SA, VA, SKU, available, held) rows.
+  static let movementsSQL = """
+    SELECT smart_account AS sa, virtual_account AS va, sku,
+           CASE status WHEN 'available' THEN quantity ELSE 0 END AS available,
+           CASE status WHEN 'held' THEN quantity ELSE 0 END AS held
+      FROM deposits
+    UNION ALL
+    SELECT from_smart_account, from_virtual_account, sku, 0, -quantity FROM transfers
+    UNION ALL
+    SELECT to_smart_account, to_virtual_account, sku, quantity, 0 FROM transfers
+    """
+
+  public func balances() throws -> [Balance] {
+    try read("reading balances") { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT m.sa, COALESCE(v.name, m.va) AS va, m.sku, SUM(m.available) AS available, SUM(m.held) AS held
+            FROM (\(Self.movementsSQL)) AS m
+            LEFT JOIN virtual_accounts v ON v.smart_account = m.sa AND v.name_key = lower(m.va)
+           GROUP BY m.sa, lower(m.va), m.sku
+           ORDER BY m.sa, lower(m.va), m.sku
+          """
+      ).map {
+        Balance(smartAccount: $0["sa"], virtualAccount: $0["va"], sku: $0["sku"], available: $0["available"], held: $0["held"])
+      }
+    }
+  }
+
+  public func depositCount() throws -> Int {
+    try read("counting deposits") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deposits") ?? 0 }
+  }
+}
+
+/// One file's transaction. Statements are prepared once per file and
+/// reused for every line.
+final class SQLiteDepositSession: DepositSession {
+  private let db: Database
+  private let insert: Statement
+  private let findExisting: Statement
+  private let insertReject: Statement
+  /// Rows with a larger id were written by this file's transaction.
+  private let firstDepositID: Int64
+  private let firstRejectID: Int64
+  private let fileID: Int64
+  private let runID: String
+  private let now = Timestamp.now()
+
+  init(db: Database, file: FileRecord) throws {
+    self.db = db
+    fileID = try SQLiteLedger.insertFile(file, db: db)
+    runID = file.runID
+    insert = try db.makeStatement(
+      sql: """
+        INSERT INTO deposits(web_order_id, line_number, sales_order, purchase_order, order_date, sku, quantity,
+          license_type, term_months, start_date, smart_account, virtual_account, end_customer, status, source,
+          file_id, run_id, record, deposited_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(web_order_id, line_number) DO NOTHING
+        """)
+    findExisting = try db.makeStatement(
+      sql: "SELECT * FROM deposits WHERE web_order_id = ? AND line_number = ?")
+    insertReject = try db.makeStatement(
+      sql: """
+        INSERT INTO rejects(run_id, file_id, file, record, web_order_id, line_number, code, message, sku, quantity,
+          smart_account)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    firstDepositID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM deposits") ?? 0
+    firstRejectID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM rejects") ?? 0
+  }
+
+  func deposit(_ deposit: Deposit) throws -> DepositOutcome {
+    insert.setUncheckedArguments([
+      deposit.webOrderID, deposit.lineNumber, deposit.salesOrder, deposit.purchaseOrder, deposit.orderDate,
+      deposit.sku, deposit.quantity, deposit.licenseType.rawValue, deposit.termMonths, deposit.startDate,
+      deposit.smartAccount, deposit.virtualAccount, deposit.endCustomer, deposit.status.rawValue, deposit.source,
+      fileID, runID, deposit.record, now,
+    ])
+    try insert.execute()
+    if db.changesCount == 1 { return .deposited }
+    guard let row = try Row.fetchOne(findExisting, arguments: [deposit.webOrderID, deposit.lineNumber]) else {
+      return .deposited
+    }
+    let existing = Self.deposit(from: row)
+    return existing.hasSameContent(as: deposit) ? .duplicate : .conflicting(existing: existing)
+  }
+
+  func withdrawOrder(_ webOrderID: String) throws -> [Deposit] {
+    let rows = try Row.fetchAll(
+      db, sql: "DELETE FROM deposits WHERE web_order_id = ? AND id > ? RETURNING *",
+      arguments: [webOrderID, firstDepositID])
+    return rows.map(Self.deposit(from:)).sorted { $0.record < $1.record }
+  }
+
+  func recordReject(_ reject: Reject) throws {
+    insertReject.setUncheckedArguments([
+      runID, fileID, reject.file, reject.record, reject.webOrderID, reject.lineNumber, reject.code.rawValue, reject.message,
+      reject.sku, reject.quantity, reject.smartAccount,
+    ])
+    try insertReject.execute()
+  }
+
+  func finish(lines: Int, rejected: Int) throws {
+    try db.execute(
+      sql: "UPDATE files SET lines = ?, rejected = ? WHERE id = ?", arguments: [lines, rejected, fileID])
+  }
+
+  func heldDeposit(webOrderID: String, lineNumber: String) throws -> (deposit: Deposit, remaining: Int)? {
+    guard let row = try Row.fetchOne(findExisting, arguments: [webOrderID, lineNumber]) else { return nil }
+    let deposit = Self.deposit(from: row)
+    guard deposit.status == .held else { return (deposit, 0) }
+    let moved =
+      try Int.fetchOne(
+        db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM transfers WHERE web_order_id = ? AND line_number = ?",
+        arguments: [webOrderID, lineNumber]) ?? 0
+    return (deposit, deposit.quantity - moved)
+  }
+
+  func transfer(source: String, transferID: String) throws -> Transfer? {
+    try Row.fetchOne(
+      db, sql: "SELECT * FROM transfers WHERE source = ? AND transfer_id = ?", arguments: [source, transferID]
+    ).map {
+      Transfer(
+        transferID: $0["transfer_id"], source: $0["source"], fromSmartAccount: $0["from_smart_account"],
+        fromVirtualAccount: $0["from_virtual_account"], webOrderID: $0["web_order_id"], lineNumber: $0["line_number"],
+        sku: $0["sku"], quantity: $0["quantity"], toSmartAccount: $0["to_smart_account"],
+        toVirtualAccount: $0["to_virtual_account"], record: $0["record"])
+    }
+  }
+
+  func applyTransfer(_ transfer: Transfer) throws {
+    try db.execute(
+      sql: """
+        INSERT INTO transfers(transfer_id, source, from_smart_account, from_virtual_account, web_order_id, line_number,
+          sku, quantity, to_smart_account, to_virtual_account, file_id, run_id, record, applied_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+      arguments: [
+        transfer.transferID, transfer.source, transfer.fromSmartAccount, transfer.fromVirtualAccount,
+        transfer.webOrderID, transfer.lineNumber, transfer.sku, transfer.quantity, transfer.toSmartAccount,
+        transfer.toVirtualAccount, fileID, runID, transfer.record, now,
+      ])
+  }
+
+  func depositsOfThisFile(_ body: (Deposit) throws -> Void) throws {
+    let cursor = try Row.fetchCursor(
+      db, sql: "SELECT * FROM deposits WHERE id > ? ORDER BY id", arguments: [firstDepositID])
+    while let row = try cursor.next() { try body(Self.deposit(from: row)) }
+  }
+
+  func rejectsOfThisFile() throws -> [Reject] {
+    try Row.fetchAll(
+      db, sql: "SELECT * FROM rejects WHERE id > ? ORDER BY record, id", arguments: [firstRejectID]
+    ).map {
+      Reject(
+        file: $0["file"], record: $0["record"], webOrderID: $0["web_order_id"], lineNumber: $0["line_number"],
+        code: RejectCode(rawValue: $0["code"]) ?? .malformedRecord, message: $0["message"], sku: $0["sku"],
+        quantity: $0["quantity"], smartAccount: $0["smart_account"])
+    }
+  }
+
+  static func deposit(from row: Row) -> Deposit {
+    Deposit(
+      webOrderID: row["web_order_id"], lineNumber: row["line_number"], salesOrder: row["sales_order"],
+      purchaseOrder: row["purchase_order"], orderDate: row["order_date"], sku: row["sku"],
+      quantity: row["quantity"], licenseType: LicenseType(rawValue: row["license_type"]) ?? .perpetual,
+      termMonths: row["term_months"], startDate: row["start_date"], smartAccount: row["smart_account"],
+      virtualAccount: row["virtual_account"], endCustomer: row["end_customer"],
+      status: DepositStatus(rawValue: row["status"]) ?? .available, source: row["source"], record: row["record"])
+  }
+}
+
+/// UTC timestamps as the ledger and reports write them.
+public enum Timestamp {
+  public static func now() -> String { format(Date()) }
+
+  public static func format(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    return formatter.string(from: date)
+  }
+}

@@ -1,0 +1,42 @@
+/// Who sent a file: CCW (files directly in the inbox) or a configured partner.
+public enum Sender: Sendable, Equatable, Hashable {
+  case ccw
+  case partner(String)
+
+  /// The name the ledger records for deposits from this sender.
+  public var name: String {
+    switch self {
+    case .ccw: "ccw"
+    case .partner(let name): name
+    }
+  }
+}
+
+/// Decides where a validated line lands and whether its sender may put it there.
+public struct Router: Sendable {
+  public init() {}
+
+  /// The deposit for a validated line, or `unauthorized-account` when a
+  /// partner names another partner's holding account.
+  public func route(_ validated: ValidatedLine, from sender: Sender) -> Result<Deposit, LineProblem> {
+    let account = validated.account
+    if case .partner(let partner) = sender, account.type == .holding,
+      account.partner.lowercased() != partner.lowercased()
+    {
+      let owner = account.partner.isEmpty ? "no partner" : "partner '\(account.partner)'"
+      return .failure(
+        LineProblem(
+          .unauthorizedAccount,
+          "holding account '\(account.identifier)' belongs to \(owner); partner '\(partner)' may not deposit into it"))
+    }
+    let line = validated.line
+    return .success(
+      Deposit(
+        webOrderID: line.webOrderID, lineNumber: line.lineNumber, salesOrder: line.salesOrder,
+        purchaseOrder: line.purchaseOrder, orderDate: line.orderDate, sku: line.sku,
+        quantity: validated.quantity, licenseType: validated.licenseType, termMonths: validated.termMonths,
+        startDate: validated.startDate, smartAccount: account.identifier,
+        virtualAccount: validated.virtualAccount, endCustomer: line.endCustomer,
+        status: account.type == .holding ? .held : .available, source: sender.name, record: line.record))
+  }
+}

@@ -1,0 +1,157 @@
+/// An order line that passed every per-line check, with its account resolved.
+public struct ValidatedLine: Sendable, Equatable {
+  public var line: OrderLine
+  public var account: SmartAccount
+  /// The VA in the registry's spelling.
+  public var virtualAccount: String
+  public var quantity: Int
+  public var licenseType: LicenseType
+  public var termMonths: Int?
+  public var startDate: String?
+}
+
+/// A per-line problem found by validation or routing.
+public struct LineProblem: Sendable, Equatable, Error {
+  public var code: RejectCode
+  public var message: String
+
+  public init(_ code: RejectCode, _ message: String) {
+    self.code = code
+    self.message = message
+  }
+}
+
+/// Checks one order line against the rules of the product and the registry.
+public struct LineValidator: Sendable {
+  public var registry: Registry
+  public var maxQuantity: Int
+
+  public init(registry: Registry, maxQuantity: Int = 1_000_000) {
+    self.registry = registry
+    self.maxQuantity = maxQuantity
+  }
+
+  /// The validated line, or the first problem found, in a fixed order:
+  /// identity, account, SKU, quantity, license type, term, dates.
+  public func validate(_ line: OrderLine) -> Result<ValidatedLine, LineProblem> {
+    if line.webOrderID.isEmpty {
+      return .failure(LineProblem(.missingOrderID, "the line has no web order id"))
+    }
+    if line.lineNumber.isEmpty {
+      return .failure(LineProblem(.missingOrderID, "web order \(line.webOrderID) has a line without a line number"))
+    }
+    if line.smartAccount.isEmpty {
+      return .failure(
+        LineProblem(.missingSmartAccount, "neither the line nor its order header names a Smart Account"))
+    }
+    guard let account = registry.account(line.smartAccount) else {
+      return .failure(
+        LineProblem(.unknownSmartAccount, "Smart Account '\(line.smartAccount)' is not in the registry"))
+    }
+    let requestedVA = line.virtualAccount.isEmpty ? "DEFAULT" : line.virtualAccount
+    if account.type == .limitedUse && requestedVA.lowercased() != "default" {
+      return .failure(
+        LineProblem(
+          .virtualAccountNotAllowed,
+          "limited-use Smart Account '\(account.identifier)' has only the DEFAULT virtual account, not '\(requestedVA)'"))
+    }
+    guard let virtualAccount = registry.virtualAccount(requestedVA, in: account.identifier) else {
+      return .failure(
+        LineProblem(
+          .unknownVirtualAccount, "Smart Account '\(account.identifier)' has no virtual account '\(requestedVA)'"))
+    }
+    if line.sku.isEmpty {
+      return .failure(LineProblem(.missingSKU, "the line has no SKU"))
+    }
+    guard let quantity = Self.wholeNumber(line.quantity), quantity >= 1, quantity <= maxQuantity else {
+      let shown = line.quantity.isEmpty ? "empty" : "'\(line.quantity)'"
+      return .failure(
+        LineProblem(.invalidQuantity, "quantity \(shown) is not a whole number from 1 to \(maxQuantity)"))
+    }
+    guard let licenseType = LicenseType(rawValue: line.licenseType.uppercased()) else {
+      let shown = line.licenseType.isEmpty ? "empty" : "'\(line.licenseType)'"
+      return .failure(LineProblem(.invalidLicenseType, "license type \(shown) is not PERPETUAL or TERM"))
+    }
+    var termMonths: Int?
+    var startDate: String?
+    switch licenseType {
+    case .term:
+      guard let months = Self.wholeNumber(line.termMonths), (1...120).contains(months) else {
+        let shown = line.termMonths.isEmpty ? "no term" : "term '\(line.termMonths)'"
+        return .failure(LineProblem(.invalidTerm, "a TERM license needs a term of 1 to 120 months, not \(shown)"))
+      }
+      guard !line.startDate.isEmpty else {
+        return .failure(LineProblem(.invalidTerm, "a TERM license needs a start date"))
+      }
+      termMonths = months
+      startDate = line.startDate
+    case .perpetual:
+      if !line.termMonths.isEmpty {
+        return .failure(
+          LineProblem(.invalidTerm, "a PERPETUAL license has no term, but the line gives '\(line.termMonths)'"))
+      }
+      if !line.startDate.isEmpty { startDate = line.startDate }
+    }
+    for (name, value) in [("start date", line.startDate), ("order date", line.orderDate)] where !value.isEmpty {
+      if !CalendarDate.isValid(value) {
+        return .failure(LineProblem(.invalidDate, "\(name) '\(value)' is not a real calendar date (YYYY-MM-DD)"))
+      }
+    }
+    return .success(
+      ValidatedLine(
+        line: line, account: account, virtualAccount: virtualAccount, quantity: quantity,
+        licenseType: licenseType, termMonths: termMonths, startDate: startDate))
+  }
+
+  /// A whole number written with ASCII digits only, or nil.
+  static func wholeNumber(_ text: String) -> Int? {
+    guard !text.isEmpty, text.utf8.count <= 12 else { return nil }
+    var value = 0
+    for byte in text.utf8 {
+      guard byte >= 0x30 && byte <= 0x39 else { return nil }
+      value = value * 10 + Int(byte - 0x30)
+    }
+    return value
+  }
+}
+
+/// Calendar dates written YYYY-MM-DD.
+public enum CalendarDate {
+  /// Whether `text` is a real date in the proleptic Gregorian calendar.
+  public static func isValid(_ text: String) -> Bool {
+    parse(text) != nil
+  }
+
+  /// Year, month and day of a YYYY-MM-DD date, or nil.
+  public static func parse(_ text: String) -> (year: Int, month: Int, day: Int)? {
+    let bytes = Array(text.utf8)
+    guard bytes.count == 10, bytes[4] == 0x2D, bytes[7] == 0x2D else { return nil }
+    func number(_ range: Range<Int>) -> Int? {
+      var value = 0
+      for index in range {
+        let byte = bytes[index]
+        guard byte >= 0x30 && byte <= 0x39 else { return nil }
+        value = value * 10 + Int(byte - 0x30)
+      }
+      return value
+    }
+    guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+    guard year >= 1900, (1...12).contains(month), day >= 1 else { return nil }
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    guard day <= days else { return nil }
+    return (year, month, day)
+  }
+
+  /// Days since 1970-01-01 of a valid date.
+  public static func dayNumber(_ text: String) -> Int? {
+    guard let (year, month, day) = parse(text) else { return nil }
+    // Howard Hinnant's days_from_civil.
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yearOfEra = y - era * 400
+    let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+    return era * 146097 + dayOfEra - 719468
+  }
+}
