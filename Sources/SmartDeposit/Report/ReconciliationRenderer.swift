@@ -1,0 +1,130 @@
+import Foundation
+
+/// Renders the reconciliation report as CSV, JSON or HTML.
+public enum ReconciliationRenderer {
+  public static let csvHeader = [
+    "section", "web_order_id", "line_number", "smart_account", "virtual_account", "sku", "ordered", "deposited",
+    "transferred", "held", "status", "ledger", "ssm", "difference", "age_days", "date",
+  ]
+
+  /// One CSV: a `section` column (`line`, `balance`, `difference`, `aging`) says what each row is.
+  public static func csv(_ report: ReconciliationReport) -> String {
+    var text = CSVFormatter.row(csvHeader)
+    for line in report.lines {
+      text += CSVFormatter.row([
+        "line", line.webOrderID, line.lineNumber, line.smartAccount, line.virtualAccount, line.sku, "\(line.ordered)",
+        "\(line.deposited)", "\(line.transferred)", "\(line.held)", line.status.isEmpty ? "" : line.status + (line.reason.isEmpty ? "" : ":" + line.reason),
+        "", "", "", "", line.date,
+      ])
+    }
+    for balance in report.balances {
+      text += CSVFormatter.row([
+        "balance", "", "", balance.smartAccount, balance.virtualAccount, balance.sku, "", "\(balance.available + balance.held)", "",
+        "\(balance.held)", "", "\(balance.available + balance.held)", "", "", "", "",
+      ])
+    }
+    for difference in report.differences {
+      text += CSVFormatter.row([
+        "difference", "", "", difference.smartAccount, difference.virtualAccount, difference.sku, "", "", "", "",
+        difference.kind, "\(difference.ledger)", "\(difference.ssm)", "\(difference.difference)", "", "",
+      ])
+    }
+    for aged in report.overAge {
+      text += CSVFormatter.row([
+        "aging", aged.webOrderID, aged.lineNumber, aged.smartAccount, aged.virtualAccount, aged.sku, "", "", "",
+        "\(aged.held)", "over-age", "", "", "", "\(aged.ageDays)", aged.depositedOn,
+      ])
+    }
+    return text
+  }
+
+  public static func json(_ report: ReconciliationReport) -> String {
+    CommandSupport.json(report) + "\n"
+  }
+
+  public static func html(_ report: ReconciliationReport) -> String {
+    var body = "<h1>Deposit reconciliation</h1>\n"
+    var scope = "As of \(report.asOf)"
+    if let since = report.since { scope += ", deposits from \(since)" }
+    if let until = report.until { scope += ", deposits until \(until)" }
+    if let against = report.against { scope += ", compared with SSM export \((against as NSString).lastPathComponent)" }
+    body += "<p class=\"meta\">\(HTML.escape(scope)). Generated \(HTML.escape(report.generatedAt)).</p>\n"
+    if report.reconciles {
+      body += "<p><span class=\"status ok\">Everything reconciles</span></p>\n"
+    } else {
+      var problems: [String] = []
+      if !report.differences.isEmpty { problems.append("\(report.differences.count) balance difference\(report.differences.count == 1 ? "" : "s") with SSM") }
+      if !report.overAge.isEmpty { problems.append("\(report.totals.overAgeLicenses) held license\(report.totals.overAgeLicenses == 1 ? "" : "s") older than \(report.holdingMaxAgeDays) days") }
+      if !report.ssmProblems.isEmpty { problems.append("\(report.ssmProblems.count) unreadable SSM row\(report.ssmProblems.count == 1 ? "" : "s")") }
+      body += "<p><span class=\"status warn\">\(HTML.escape(problems.joined(separator: "; ")))</span></p>\n"
+    }
+    body += HTML.cards([
+      ("licenses ordered", "\(report.totals.ordered)"),
+      ("deposited", "\(report.totals.deposited)"),
+      ("transferred from holding", "\(report.totals.transferred)"),
+      ("still held", "\(report.totals.held)"),
+      ("rejected lines", "\(report.totals.rejectedLines)"),
+      ("differences with SSM", report.against == nil ? "—" : "\(report.totals.differences)"),
+      ("over-age held licenses", "\(report.totals.overAgeLicenses)"),
+    ])
+    if report.against != nil {
+      body += "<h2>Differences with Smart Software Manager</h2>\n"
+      if report.differences.isEmpty {
+        body += "<p>Every Smart Account, Virtual Account and SKU matches the export.</p>\n"
+      } else {
+        body += "<p class=\"note\">difference = SSM − ledger: positive when SSM shows more licenses than were deposited.</p>\n"
+        body += HTML.table(
+          headers: ["smart account", "virtual account", "sku", "ledger", "SSM", "difference", "kind"],
+          rows: report.differences.map { [$0.smartAccount, $0.virtualAccount, $0.sku, "\($0.ledger)", "\($0.ssm)", signed($0.difference), $0.kind] },
+          numeric: [3, 4, 5], problem: { _ in true })
+      }
+      for problem in report.ssmProblems { body += "<p class=\"note\">\(HTML.escape(problem))</p>\n" }
+    }
+    body += "<h2>Held licenses by age</h2>\n"
+    if report.held.isEmpty {
+      body += "<p>No licenses are held in partner holding accounts.</p>\n"
+    } else {
+      let buckets = [(0, 30), (31, 60), (61, 90), (91, 180), (181, Int.max)]
+      let bars = buckets.map { low, high -> (label: String, first: Int, second: Int) in
+        let quantity = report.held.filter { $0.ageDays >= low && $0.ageDays <= high }.reduce(0) { $0 + $1.held }
+        let label = high == Int.max ? "\(low)+ days" : "\(low)–\(high) days"
+        let overAge = low > report.holdingMaxAgeDays
+        return (label, overAge ? 0 : quantity, overAge ? quantity : 0)
+      }
+      body += HTML.barChart(title: "Held licenses by age", bars: bars, firstName: "within limit", secondName: "over \(report.holdingMaxAgeDays) days")
+      if !report.overAge.isEmpty {
+        body += "<h2>Held longer than \(report.holdingMaxAgeDays) days</h2>\n"
+        body += HTML.table(
+          headers: ["holding account", "virtual account", "sku", "web order", "line", "held", "deposited on", "age (days)"],
+          rows: report.overAge.map { [$0.smartAccount, $0.virtualAccount, $0.sku, $0.webOrderID, $0.lineNumber, "\($0.held)", $0.depositedOn, "\($0.ageDays)"] },
+          numeric: [5, 7], problem: { _ in true })
+      }
+    }
+    body += "<h2>Balances per account</h2>\n"
+    var perAccount: [String: (Int, Int)] = [:]
+    for balance in report.balances {
+      let value = perAccount[balance.smartAccount] ?? (0, 0)
+      perAccount[balance.smartAccount] = (value.0 + balance.available, value.1 + balance.held)
+    }
+    let accountBars = perAccount.sorted { ($0.value.0 + $0.value.1, $1.key) > ($1.value.0 + $1.value.1, $0.key) }.prefix(40)
+      .map { (label: $0.key, first: $0.value.0, second: $0.value.1) }
+    body += HTML.barChart(title: "Licenses per Smart Account", bars: Array(accountBars), firstName: "available", secondName: "held")
+    body += HTML.table(
+      headers: ["smart account", "virtual account", "sku", "available", "held"],
+      rows: report.balances.map { [$0.smartAccount, $0.virtualAccount, $0.sku, "\($0.available)", "\($0.held)"] },
+      numeric: [3, 4])
+    body += "<h2>Order lines</h2>\n"
+    let shown = report.lines.prefix(5000)
+    body += HTML.table(
+      headers: ["web order", "line", "smart account", "virtual account", "sku", "ordered", "deposited", "transferred", "held", "status"],
+      rows: shown.map {
+        [$0.webOrderID, $0.lineNumber, $0.smartAccount, $0.virtualAccount, $0.sku, "\($0.ordered)", "\($0.deposited)", "\($0.transferred)", "\($0.held)", $0.status + ($0.reason.isEmpty ? "" : " (\($0.reason))")]
+      }, numeric: [5, 6, 7, 8], problem: { shown[shown.startIndex + $0].status == "rejected" })
+    if report.lines.count > shown.count {
+      body += "<p class=\"note\">The first \(shown.count) of \(report.lines.count) lines are shown; --format csv lists them all.</p>\n"
+    }
+    return HTML.page(title: "smartdeposit reconciliation \(report.asOf)", body: body)
+  }
+
+  private static func signed(_ value: Int) -> String { value > 0 ? "+\(value)" : "\(value)" }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Writes a run's reports into `reports/.<run-id>.partial/` and, once all
+/// are complete and synced, renames the folder to `reports/<run-id>/`: a
+/// reader never sees a half-written report.
+public final class RunReportWriter: ReportSink {
+  public let runID: String
+  public let finalFolder: String
+  public let partialFolder: String
+  private let deposits: BufferedFileWriter
+  private let rejects: BufferedFileWriter
+  /// Quantities per SA/VA for the HTML page's chart: bounded by the registry's size.
+  private(set) var totalsByAccount: [String: (available: Int, held: Int)] = [:]
+  /// The first rejects, for the HTML page (the CSV has them all).
+  private(set) var firstRejects: [Reject] = []
+  static let htmlRejectLimit = 2000
+
+  public static let depositsHeader = [
+    "run_id", "file", "web_order_id", "line_number", "sku", "quantity", "license_type", "term_months",
+    "start_date", "smart_account", "virtual_account", "status",
+  ]
+  public static let rejectsHeader = ["file", "record", "web_order_id", "line_number", "code", "message"]
+
+  /// Creates the partial folder and opens the CSV reports; fails early when
+  /// the reports folder cannot be written.
+  public init(reportsDir: String, runID: String) throws {
+    self.runID = runID
+    finalFolder = (reportsDir as NSString).appendingPathComponent(runID)
+    partialFolder = (reportsDir as NSString).appendingPathComponent(".\(runID).partial")
+    do {
+      try FileManager.default.createDirectory(atPath: partialFolder, withIntermediateDirectories: true)
+    } catch {
+      throw ReportError(path: partialFolder, cause: "cannot create the report folder: \(error.localizedDescription)")
+    }
+    deposits = try BufferedFileWriter(path: (partialFolder as NSString).appendingPathComponent("deposits.csv"))
+    rejects = try BufferedFileWriter(path: (partialFolder as NSString).appendingPathComponent("rejects.csv"))
+    try deposits.write(CSVFormatter.row(Self.depositsHeader))
+    try rejects.write(CSVFormatter.row(Self.rejectsHeader))
+  }
+
+  public func deposit(_ deposit: Deposit, file: String) throws {
+    try deposits.write(
+      CSVFormatter.row([
+        runID, file, deposit.webOrderID, deposit.lineNumber, deposit.sku, String(deposit.quantity),
+        deposit.licenseType.rawValue, deposit.termMonths.map(String.init) ?? "", deposit.startDate ?? "",
+        deposit.smartAccount, deposit.virtualAccount, deposit.status.rawValue,
+      ]))
+    let key = deposit.smartAccount + " / " + deposit.virtualAccount
+    var totals = totalsByAccount[key] ?? (0, 0)
+    if deposit.status == .held { totals.held += deposit.quantity } else { totals.available += deposit.quantity }
+    totalsByAccount[key] = totals
+  }
+
+  public func reject(_ reject: Reject) throws {
+    try rejects.write(
+      CSVFormatter.row([
+        reject.file, String(reject.record), reject.webOrderID, reject.lineNumber, reject.code.rawValue, reject.message,
+      ]))
+    if firstRejects.count < Self.htmlRejectLimit { firstRejects.append(reject) }
+  }
+
+  /// Writes summary.json and report.html, syncs everything and publishes the folder.
+  public func finish(summary: RunSummary) throws {
+    try deposits.close()
+    try rejects.close()
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let json = String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n"
+    try FileMover.writeDurably(json, to: (partialFolder as NSString).appendingPathComponent("summary.json"))
+    let html = RunReportPage(summary: summary, totalsByAccount: totalsByAccount, rejects: firstRejects).render()
+    try FileMover.writeDurably(html, to: (partialFolder as NSString).appendingPathComponent("report.html"))
+    guard rename(partialFolder, finalFolder) == 0 else {
+      throw ReportError(path: finalFolder, cause: "cannot publish the report folder: \(String(cString: strerror(errno)))")
+    }
+    FileMover.syncFolder((finalFolder as NSString).deletingLastPathComponent)
+  }
+
+  /// Removes what a killed run left of its reports.
+  public static func removePartial(reportsDir: String, runID: String) {
+    let partial = (reportsDir as NSString).appendingPathComponent(".\(runID).partial")
+    try? FileManager.default.removeItem(atPath: partial)
+  }
+}

@@ -1,0 +1,125 @@
+/// The run's `summary.json`.
+public struct RunSummary: Sendable, Equatable, Codable {
+  public struct Files: Sendable, Equatable, Codable {
+    public var seen = 0
+    public var processed = 0
+    public var duplicate = 0
+    public var quarantined = 0
+    public var notReady = 0
+
+    enum CodingKeys: String, CodingKey {
+      case seen, processed, duplicate, quarantined
+      case notReady = "not_ready"
+    }
+  }
+
+  public struct Lines: Sendable, Equatable, Codable {
+    public var read = 0
+    public var deposited = 0
+    public var held = 0
+    public var duplicate = 0
+    public var rejected = 0
+  }
+
+  public struct Quantity: Sendable, Equatable, Codable {
+    public var deposited = 0
+    public var held = 0
+  }
+
+  public struct Transfers: Sendable, Equatable, Codable {
+    public var applied = 0
+    public var rejected = 0
+    public var duplicate = 0
+    public var quantity = 0
+  }
+
+  /// One file's outcome: `processed`, `duplicate`, `quarantined` or `not-ready`.
+  public struct FileDetail: Sendable, Equatable, Codable {
+    public var name: String
+    public var sha256: String
+    public var format: String
+    public var outcome: String
+    public var lines: Int
+    public var rejected: Int
+    public var reason: String
+    public var sender: String
+    public var deposited: Int
+    public var duplicate: Int
+    public var movedTo: String
+
+    public init(
+      name: String, sha256: String = "", format: String = "", outcome: String, lines: Int = 0, rejected: Int = 0,
+      reason: String = "", sender: String = "", deposited: Int = 0, duplicate: Int = 0, movedTo: String = ""
+    ) {
+      self.name = name
+      self.sha256 = sha256
+      self.format = format
+      self.outcome = outcome
+      self.lines = lines
+      self.rejected = rejected
+      self.reason = reason
+      self.sender = sender
+      self.deposited = deposited
+      self.duplicate = duplicate
+      self.movedTo = movedTo
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case name, sha256, format, outcome, lines, rejected, reason, sender, deposited, duplicate
+      case movedTo = "moved_to"
+    }
+  }
+
+  /// Something in the inbox that was not read, and why.
+  public struct NotTaken: Sendable, Equatable, Codable {
+    public var name: String
+    public var reason: String
+
+    public init(name: String, reason: String) {
+      self.name = name
+      self.reason = reason
+    }
+  }
+
+  public var runID: String
+  public var startedAt: String
+  public var finishedAt: String = ""
+  public var exitCode: Int = 0
+  public var dryRun: Bool = false
+  public var files = Files()
+  public var lines = Lines()
+  public var quantity = Quantity()
+  public var transfers = Transfers()
+  public var rejectsByCode: [String: Int] = [:]
+  public var filesDetail: [FileDetail] = []
+  public var notTaken: [NotTaken] = []
+  public var accountProblems: [String] = []
+  /// Runs found still marked running (killed) and closed by this run.
+  public var recoveredRuns: [String] = []
+  public var errors: [String] = []
+
+  public init(runID: String, startedAt: String) {
+    self.runID = runID
+    self.startedAt = startedAt
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case runID = "run_id"
+    case startedAt = "started_at"
+    case finishedAt = "finished_at"
+    case exitCode = "exit_code"
+    case dryRun = "dry_run"
+    case files, lines, quantity, transfers
+    case rejectsByCode = "rejects_by_code"
+    case filesDetail = "files_detail"
+    case notTaken = "not_taken"
+    case accountProblems = "account_problems"
+    case recoveredRuns = "recovered_runs"
+    case errors
+  }
+
+  /// Counts a rejected line under its code.
+  public mutating func count(_ code: RejectCode) {
+    rejectsByCode[code.rawValue, default: 0] += 1
+  }
+}

@@ -1,0 +1,29 @@
+/// Why a run could not start or had to stop. Each maps to one exit code.
+public enum RunError: Error, Sendable, CustomStringConvertible {
+  /// The inbox folder does not exist (66).
+  case inboxMissing(String)
+  /// An input file named on the command line does not exist (66).
+  case inputMissing(String)
+  /// Another run holds the lock (75).
+  case locked(String)
+  /// An I/O or ledger failure stopped the run (74).
+  case io(String)
+
+  public var description: String {
+    switch self {
+    case .inboxMissing(let path): "the inbox \(path) does not exist or is not a folder"
+    case .inputMissing(let path): "\(path): no such file"
+    case .locked(let path): "another run holds the lock \(path); nothing was done"
+    case .io(let message): message
+    }
+  }
+
+  /// The sysexits code for this error.
+  public var exitCode: Int32 {
+    switch self {
+    case .inboxMissing, .inputMissing: 66
+    case .locked: 75
+    case .io: 74
+    }
+  }
+}

@@ -1,0 +1,335 @@
+import Foundation
+
+/// How a run was asked for on the command line.
+public struct RunOptions: Sendable {
+  public var dryRun = false
+  public var waitSeconds: Double = 0
+  /// Receives human-readable progress and warnings (standard error).
+  public var log: @Sendable (String) -> Void = { _ in }
+  /// Shows a line of progress for long files (only on a terminal).
+  public var progress: (@Sendable (String) -> Void)?
+
+  public init() {}
+}
+
+/// The result of a run: its summary and the folder its reports are in.
+public struct RunResult: Sendable {
+  public var summary: RunSummary
+  public var reportFolder: String
+}
+
+/// One pass over the inbox: discover → parse → validate → route → deposit →
+/// report → file away.
+public struct RunPipeline {
+  public var config: PipelineConfig
+  public var options: RunOptions
+
+  public init(config: PipelineConfig, options: RunOptions) {
+    self.config = config
+    self.options = options
+  }
+
+  /// A run id: UTC time plus a short random suffix.
+  public static func makeRunID(now: Date = Date()) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+    let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+    return formatter.string(from: now) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+  }
+
+  /// Runs once. Throws `RunError` when the run cannot start or must stop;
+  /// what it had committed by then is complete and consistent.
+  public func run() throws -> RunResult {
+    let lock = try RunLock(ledgerPath: config.ledgerPath, waitSeconds: options.waitSeconds)
+    defer { withExtendedLifetime(lock) {} }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: config.inbox, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw RunError.inboxMissing(config.inbox)
+    }
+    guard FileManager.default.fileExists(atPath: config.accountsFile) else {
+      throw RunError.inputMissing(config.accountsFile)
+    }
+    let startedAt = Timestamp.now()
+    let runID = Self.makeRunID()
+    let report: RunReportWriter
+    do {
+      report = try RunReportWriter(reportsDir: config.reportsDir, runID: runID)
+    } catch {
+      throw RunError.io("\(error)")
+    }
+    let ledger: SQLiteLedger
+    do {
+      ledger = try SQLiteLedger(path: config.ledgerPath, dryRun: options.dryRun)
+    } catch {
+      RunReportWriter.removePartial(reportsDir: config.reportsDir, runID: runID)
+      throw RunError.io("\(error)")
+    }
+    defer { ledger.close() }
+    var summary = RunSummary(runID: runID, startedAt: startedAt)
+    summary.dryRun = options.dryRun
+    do {
+      let died = try ledger.startRun(id: runID, startedAt: startedAt)
+      for run in died {
+        summary.recoveredRuns.append(run.id)
+        RunReportWriter.removePartial(reportsDir: config.reportsDir, runID: run.id)
+        options.log("recovered: run \(run.id) (started \(run.startedAt)) was interrupted; its committed files stand and the rest are taken now")
+      }
+      try syncRegistry(ledger: ledger, summary: &summary)
+      try processInbox(ledger: ledger, report: report, runID: runID, summary: &summary)
+    } catch {
+      summary.errors.append("\(error)")
+      summary.exitCode = 74
+      summary.finishedAt = Timestamp.now()
+      try? ledger.finishRun(id: runID, finishedAt: summary.finishedAt, exitCode: 74, status: "failed", summary: counts(summary))
+      try? report.finish(summary: summary)
+      throw (error as? RunError) ?? RunError.io("\(error)")
+    }
+    summary.exitCode = (summary.lines.rejected + summary.files.quarantined + summary.transfers.rejected) > 0 ? 65 : 0
+    summary.finishedAt = Timestamp.now()
+    do {
+      try report.finish(summary: summary)
+      try ledger.finishRun(
+        id: runID, finishedAt: summary.finishedAt, exitCode: summary.exitCode, status: "completed", summary: counts(summary))
+    } catch {
+      throw RunError.io("\(error)")
+    }
+    return RunResult(summary: summary, reportFolder: report.finalFolder)
+  }
+
+  private func counts(_ summary: RunSummary) -> RunCounts {
+    var counts = RunCounts()
+    counts.filesProcessed = summary.files.processed
+    counts.linesDeposited = summary.lines.deposited
+    counts.linesRejected = summary.lines.rejected
+    return counts
+  }
+
+  private func syncRegistry(ledger: Ledger, summary: inout RunSummary) throws {
+    let (accounts, problems) = try AccountsFile.read(
+      path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains, limits: config.limits)
+    for problem in problems {
+      summary.accountProblems.append(problem.description)
+      options.log("accounts: \(problem)")
+    }
+    _ = try ledger.syncRegistry(accounts)
+  }
+
+  private func processInbox(ledger: SQLiteLedger, report: RunReportWriter, runID: String, summary: inout RunSummary) throws {
+    let found = try Discovery(config: config).discover()
+    summary.notTaken = found.notTaken
+    for item in found.notTaken { options.log("not taken: \(item.name): \(item.reason)") }
+    summary.files.notReady = found.notReady.count
+    summary.files.seen = found.ready.count + found.notReady.count
+    let registry = try ledger.registry()
+    var processor = OrderFileProcessor(
+      validator: LineValidator(registry: registry, maxQuantity: config.maxQuantity), atomicity: config.atomicity,
+      limits: config.limits)
+    let transfers = TransferProcessor(limits: config.limits)
+    for file in found.ready {
+      if let progress = options.progress, file.size > 8 << 20 {
+        let started = Date()
+        let name = file.name
+        let total = file.size
+        processor.progress = { bytes, lines in
+          progress(ProgressLine.render(name: name, bytes: bytes, total: total, lines: lines, started: started))
+        }
+      } else {
+        processor.progress = nil
+      }
+      let detail = try take(file, processor: processor, transfers: transfers, ledger: ledger, report: report, runID: runID, summary: &summary)
+      summary.filesDetail.append(detail)
+    }
+    summary.filesDetail.append(contentsOf: found.notReady)
+  }
+
+  /// Takes one file: skip it as a duplicate, deposit it, or quarantine it; then files it away.
+  private func take(
+    _ file: InboxFile, processor: OrderFileProcessor, transfers: TransferProcessor, ledger: SQLiteLedger,
+    report: RunReportWriter, runID: String, summary: inout RunSummary
+  ) throws -> RunSummary.FileDetail {
+    var detail = RunSummary.FileDetail(name: file.name, format: file.format.rawValue, outcome: "processed", sender: file.sender.name)
+    let sha256: String
+    do {
+      sha256 = try sha256OfFile(atPath: file.path)
+    } catch {
+      summary.files.seen -= 1
+      summary.notTaken.append(.init(name: file.name, reason: "cannot read: \(error)"))
+      options.log("not taken: \(file.name): cannot read: \(error)")
+      return RunSummary.FileDetail(name: file.name, format: file.format.rawValue, outcome: "unreadable", reason: "\(error)")
+    }
+    detail.sha256 = sha256
+    if let earlier = try ledger.processedFile(sha256: sha256) {
+      summary.files.duplicate += 1
+      detail.outcome = "duplicate"
+      detail.reason = "same content as \(earlier.name), processed by run \(earlier.runID)"
+      if config.onSuccess == .move && !options.dryRun {
+        detail.movedTo = archive(file, fileID: earlier.id, ledger: ledger, runID: runID, summary: &summary)
+      }
+      return detail
+    }
+    do {
+      if file.format == .transfer {
+        let counts = try transfers.process(file, sha256: sha256, runID: runID, ledger: ledger, report: report)
+        summary.transfers.applied += counts.applied
+        summary.transfers.rejected += counts.rejected
+        summary.transfers.duplicate += counts.duplicate
+        summary.transfers.quantity += counts.quantity
+        for (code, count) in counts.rejectsByCode { summary.rejectsByCode[code.rawValue, default: 0] += count }
+        detail.lines = counts.read
+        detail.rejected = counts.rejected
+        detail.deposited = counts.applied
+        detail.duplicate = counts.duplicate
+      } else {
+        let counts = try processor.process(file, sha256: sha256, runID: runID, ledger: ledger, report: report)
+        if processor.progress != nil { options.progress?("") }
+        add(counts, to: &summary)
+        detail.lines = counts.read
+        detail.rejected = counts.rejected
+        detail.deposited = counts.deposited
+        detail.duplicate = counts.duplicate
+      }
+    } catch let error as IngestError {
+      if processor.progress != nil { options.progress?("") }
+      if error.cause == .changedWhileReading {
+        summary.files.notReady += 1
+        detail.outcome = "not-ready"
+        detail.reason = error.description
+        options.log("not ready: \(error)")
+        return detail
+      }
+      summary.files.quarantined += 1
+      detail.outcome = "quarantined"
+      detail.reason = error.description
+      options.log("quarantined: \(error)")
+      if !options.dryRun {
+        try ledger.recordQuarantine(
+          FileRecord(
+            sha256: sha256, name: file.name, format: file.format, sender: file.sender.name, runID: runID,
+            outcome: "quarantined", lines: 0, rejected: 0, reason: error.description, disposition: "quarantined"))
+        detail.movedTo = quarantine(file, error: error, runID: runID, summary: &summary)
+      }
+      return detail
+    }
+    summary.files.processed += 1
+    if let fileID = try ledger.processedFile(sha256: sha256)?.id, !options.dryRun {
+      if config.onSuccess == .move {
+        detail.movedTo = archive(file, fileID: fileID, ledger: ledger, runID: runID, summary: &summary)
+      } else {
+        try ledger.setDisposition(fileID: fileID, disposition: "kept")
+      }
+    }
+    return detail
+  }
+
+  private func add(_ counts: LineCounts, to summary: inout RunSummary) {
+    summary.lines.read += counts.read
+    summary.lines.deposited += counts.deposited
+    summary.lines.held += counts.held
+    summary.lines.duplicate += counts.duplicate
+    summary.lines.rejected += counts.rejected
+    summary.quantity.deposited += counts.quantityDeposited
+    summary.quantity.held += counts.quantityHeld
+    for (code, count) in counts.rejectsByCode { summary.rejectsByCode[code.rawValue, default: 0] += count }
+  }
+
+  /// Moves a processed file to the archive. A failure is reported and left
+  /// for the next run, which sees the file as already processed and moves it.
+  private func archive(_ file: InboxFile, fileID: Int64, ledger: Ledger, runID: String, summary: inout RunSummary) -> String {
+    do {
+      let destination = try FileMover.move(file.path, name: file.name, into: config.archive, runID: runID)
+      try ledger.setDisposition(fileID: fileID, disposition: "archived")
+      return destination
+    } catch {
+      summary.errors.append("\(file.name): deposited, but not archived: \(error); the next run archives it")
+      options.log("warning: \(file.name): deposited, but not archived: \(error); the next run archives it")
+      return ""
+    }
+  }
+
+  /// Moves a refused file to the quarantine folder with a reason file beside
+  /// it. With `on_success = "keep"` the inbox is left untouched: a copy goes to quarantine.
+  private func quarantine(_ file: InboxFile, error: IngestError, runID: String, summary: inout RunSummary) -> String {
+    do {
+      let destination: String
+      if config.onSuccess == .keep {
+        destination = try FileMover.uniqueDestination(name: file.name, folder: (config.quarantine as NSString).appendingPathComponent(runID))
+        try FileMover.createFolder((destination as NSString).deletingLastPathComponent)
+        try FileManager.default.copyItem(atPath: file.path, toPath: destination)
+      } else {
+        destination = try FileMover.move(file.path, name: file.name, into: config.quarantine, runID: runID)
+      }
+      let reason = """
+        file: \(file.name)
+        quarantined by run: \(runID)
+        cause: \(error.cause.rawValue)
+        line: \(error.line)
+        column: \(error.column)
+        reason: \(error.description)
+
+        """
+      try FileMover.writeDurably(reason, to: destination + ".reason.txt")
+      return destination
+    } catch let moveError {
+      summary.errors.append("\(file.name): quarantined, but not moved: \(moveError)")
+      options.log("warning: \(file.name): quarantined, but not moved: \(moveError)")
+      return ""
+    }
+  }
+}
+
+/// The one-line progress display for a long file.
+enum ProgressLine {
+  static func render(name: String, bytes: Int64, total: Int64, lines: Int, started: Date) -> String {
+    let elapsed = max(Date().timeIntervalSince(started), 0.001)
+    let rate = Double(lines) / elapsed
+    let fraction = total > 0 ? min(Double(bytes) / Double(total), 1) : 0
+    let remaining = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
+    return String(
+      format: "%@: %.0f%% %lld/%lld MB, %d lines, %.0f lines/s, %.0fs left", name, fraction * 100,
+      bytes >> 20, total >> 20, lines, rate, remaining)
+  }
+}
+
+extension RunPipeline {
+  /// What `smartdeposit transfer FILE` did.
+  public struct TransferResult: Sendable {
+    public var counts: TransferCounts
+    public var rejects: [Reject]
+    /// Set when the same file content was applied before (nothing done now).
+    public var duplicateOf: String?
+  }
+
+  /// Applies one transfer file outside a run, under the run lock. The file
+  /// is recorded by content, so applying it again is a no-op.
+  public func applyTransferFile(path: String, sender: Sender) throws -> TransferResult {
+    guard FileManager.default.fileExists(atPath: path) else { throw RunError.inputMissing(path) }
+    let lock = try RunLock(ledgerPath: config.ledgerPath, waitSeconds: options.waitSeconds)
+    defer { withExtendedLifetime(lock) {} }
+    do {
+      let ledger = try SQLiteLedger(path: config.ledgerPath)
+      let (accounts, _) = try AccountsFile.read(
+        path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains, limits: config.limits)
+      _ = try ledger.syncRegistry(accounts)
+      let sha256 = try sha256OfFile(atPath: path)
+      if let earlier = try ledger.processedFile(sha256: sha256) {
+        return TransferResult(counts: TransferCounts(), rejects: [], duplicateOf: "\(earlier.name) (run \(earlier.runID))")
+      }
+      let runID = "transfer-" + Self.makeRunID()
+      var processor = TransferProcessor(limits: config.limits)
+      processor.maxQuantity = config.maxQuantity
+      let sink = CollectingSink()
+      let file = InboxFile(path: PathUtilities.absolute(path), name: path, sender: sender, format: .transfer, size: 0)
+      let counts = try processor.process(file, sha256: sha256, runID: runID, ledger: ledger, report: sink)
+      if let fileID = try ledger.processedFile(sha256: sha256)?.id {
+        try ledger.setDisposition(fileID: fileID, disposition: "kept")
+      }
+      return TransferResult(counts: counts, rejects: sink.rejects, duplicateOf: nil)
+    } catch let error as RunError {
+      throw error
+    } catch {
+      throw RunError.io("\(error)")
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import SmartDeposit
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case table, csv, json, html
+}
+
+struct BalancesCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "balances", abstract: "Available and held quantities per Smart Account, Virtual Account and SKU.")
+
+  @OptionGroup var options: ConfigOption
+
+  @Option(help: "table, csv or json.")
+  var format: OutputFormat = .table
+
+  func validate() throws {
+    if format == .html { throw ValidationError("--format must be table, csv or json") }
+  }
+
+  func run() throws {
+    let config = try options.load()
+    let balances: [Balance]
+    do {
+      balances = try SQLiteLedger(path: config.ledgerPath).balances()
+    } catch {
+      throw fail(error)
+    }
+    switch format {
+    case .json:
+      print(CommandSupport.json(balances))
+    case .csv:
+      print(CSVFormatter.row(["smart_account", "virtual_account", "sku", "available", "held"]), terminator: "")
+      for balance in balances {
+        print(
+          CSVFormatter.row([balance.smartAccount, balance.virtualAccount, balance.sku, "\(balance.available)", "\(balance.held)"]),
+          terminator: "")
+      }
+    case .table, .html:
+      let rows = balances.map { [$0.smartAccount, $0.virtualAccount, $0.sku, "\($0.available)", "\($0.held)"] }
+      print(CommandSupport.table(["smart_account", "virtual_account", "sku", "available", "held"], rows, numeric: [3, 4]), terminator: "")
+    }
+  }
+}

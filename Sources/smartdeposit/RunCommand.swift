@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import SmartDeposit
+
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run", abstract: "Take every ready file in the inbox through one deposit pass.")
+
+  @OptionGroup var options: ConfigOption
+
+  @Option(help: "Take files from this folder instead of the configured inbox.")
+  var inbox: String?
+
+  @Flag(help: "Validate and report, but commit nothing and move nothing.")
+  var dryRun = false
+
+  @Flag(help: "Print summary.json to standard output.")
+  var json = false
+
+  @Option(help: "Wait up to this many seconds for another run to finish instead of exiting 75.")
+  var wait: Double = 0
+
+  @Flag(help: "Print no progress and no warnings.")
+  var quiet = false
+
+  func run() throws {
+    var config = try options.load()
+    if let inbox { config.inbox = PathUtilities.absolute(inbox) }
+    var runOptions = RunOptions()
+    runOptions.dryRun = dryRun
+    runOptions.waitSeconds = wait
+    let quiet = quiet
+    runOptions.log = { message in if !quiet { CommandSupport.printError("smartdeposit: \(message)") } }
+    if !quiet && CommandSupport.standardErrorIsTerminal {
+      runOptions.progress = { line in
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+      }
+    }
+    let result: RunResult
+    do {
+      result = try RunPipeline(config: config, options: runOptions).run()
+    } catch {
+      throw fail(error)
+    }
+    let summary = result.summary
+    if json {
+      print(CommandSupport.json(summary))
+    } else {
+      print(RunCommand.describe(summary, reportFolder: result.reportFolder))
+    }
+    if summary.exitCode != 0 { throw ExitCode(Int32(summary.exitCode)) }
+  }
+
+  static func describe(_ summary: RunSummary, reportFolder: String) -> String {
+    var text = "run \(summary.runID)\(summary.dryRun ? " (dry run: nothing committed)" : "")\n"
+    if !summary.recoveredRuns.isEmpty {
+      text += "  recovered after interrupted run(s): \(summary.recoveredRuns.joined(separator: ", "))\n"
+    }
+    text += "  files:  \(summary.files.seen) seen, \(summary.files.processed) processed, \(summary.files.duplicate) duplicate, \(summary.files.quarantined) quarantined, \(summary.files.notReady) not ready\n"
+    text += "  lines:  \(summary.lines.read) read, \(summary.lines.deposited) deposited (\(summary.lines.held) held), \(summary.lines.duplicate) duplicate, \(summary.lines.rejected) rejected\n"
+    text += "  licenses: \(summary.quantity.deposited) deposited, \(summary.quantity.held) of them held\n"
+    if summary.transfers.applied + summary.transfers.rejected + summary.transfers.duplicate > 0 {
+      text += "  transfers: \(summary.transfers.applied) applied (\(summary.transfers.quantity) licenses), \(summary.transfers.duplicate) duplicate, \(summary.transfers.rejected) rejected\n"
+    }
+    if !summary.rejectsByCode.isEmpty {
+      text += "  rejects: " + summary.rejectsByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+    }
+    for file in summary.filesDetail where file.outcome == "quarantined" {
+      text += "  quarantined: \(file.reason)\n"
+    }
+    text += "  reports: \(reportFolder)/\n"
+    text += "  exit \(summary.exitCode)"
+    return text
+  }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import SmartDeposit
+
+@main
+struct SmartDepositCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "smartdeposit",
+    abstract: "Deposits licenses from CCW and partner order files into Smart Accounts, and reports on them.",
+    subcommands: [
+      RunCommand.self, CheckCommand.self, AccountsCommand.self, BalancesCommand.self, TransferCommand.self,
+      ReconcileCommand.self, RunsCommand.self,
+    ])
+}
+
+/// The `--config` option every subcommand that reads pipeline.conf takes.
+struct ConfigOption: ParsableArguments {
+  @Option(name: .long, help: "The pipeline configuration file.")
+  var config: String = "pipeline.conf"
+
+  /// The loaded configuration; exits 78 with the reason when it is missing or invalid.
+  func load() throws -> PipelineConfig {
+    switch CommandSupport.loadConfig(config) {
+    case .success(let loaded):
+      return loaded
+    case .failure(let error):
+      CommandSupport.printError("smartdeposit: \(error)")
+      throw ExitCode(78)
+    }
+  }
+}
+
+/// Prints a failure and exits with its sysexits code.
+func fail(_ error: Error) -> ExitCode {
+  if let error = error as? RunError {
+    CommandSupport.printError("smartdeposit: \(error)")
+    return ExitCode(error.exitCode)
+  }
+  CommandSupport.printError("smartdeposit: \(error)")
+  return ExitCode(74)
+}
