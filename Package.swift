@@ -49,11 +49,11 @@ let package = Package(
     .testTarget(
       name: "SmartDepositTests",
       dependencies: ["SmartDeposit", "SmartDepositTestSupport"],
-      resources: [.copy("../Fixtures")]
+      exclude: []
     ),
     .testTarget(
       name: "EndToEndTests",
-      dependencies: ["SmartDeposit", "SmartDepositTestSupport", "smartdeposit"]
+      dependencies: ["SmartDeposit", "SmartDepositTestSupport"]
     ),
   ],
   swiftLanguageModes: [.v6]

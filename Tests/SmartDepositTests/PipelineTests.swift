@@ -1,0 +1,255 @@
+import Foundation
+import SmartDeposit
+import SmartDepositTestSupport
+import Testing
+
+@Suite("Run pipeline")
+struct PipelineTests {
+  static let rejectFixtures: [(String, [Int: String])] = [
+    ("missing-smart-account", [3: "missing-smart-account"]),
+    ("unknown-smart-account", [3: "unknown-smart-account"]),
+    ("unknown-virtual-account", [3: "unknown-virtual-account"]),
+    ("virtual-account-not-allowed", [3: "virtual-account-not-allowed"]),
+    ("invalid-quantity", [3: "invalid-quantity"]),
+    ("missing-sku", [3: "missing-sku"]),
+    ("invalid-license-type", [3: "invalid-license-type"]),
+    ("invalid-term", [3: "invalid-term"]),
+    ("invalid-date", [3: "invalid-date"]),
+    ("missing-order-id", [3: "missing-order-id"]),
+    ("malformed-record", [3: "malformed-record"]),
+    ("order-rejected", [2: "order-rejected", 3: "invalid-quantity"]),
+    ("conflicting-line", [3: "order-rejected", 4: "conflicting-line"]),
+    ("unauthorized-account", [3: "unauthorized-account"]),
+  ]
+
+  @Test(arguments: rejectFixtures)
+  func everyRejectCodeAtItsRecord(name: String, expected: [Int: String]) throws {
+    let drop = try TestDrop()
+    let inPartnerFolder = name == "unauthorized-account"
+    let fileName = inPartnerFolder ? "globalnet/\(name).csv" : "\(name).csv"
+    try drop.dropFixture("lines/\(name).csv", as: fileName)
+    let result = try drop.run()
+    let rejects = try drop.report(result, "rejects.csv")
+    #expect(rejects.first == ["file", "record", "web_order_id", "line_number", "code", "message"])
+    var found: [Int: String] = [:]
+    for row in rejects.dropFirst() {
+      #expect(row[0] == fileName)
+      found[Int(row[1]) ?? -1] = row[4]
+    }
+    #expect(found == expected)
+    #expect(result.summary.exitCode == 65)
+    #expect(result.summary.lines.rejected == expected.count)
+    #expect(result.summary.lines.read == (name == "conflicting-line" ? 3 : 2))
+    // The good line of the other order (record 2, order 4001) is deposited in every fixture but order-rejected.
+    let deposits = try drop.report(result, "deposits.csv")
+    let depositedOrders = deposits.dropFirst().map { $0[2] }
+    #expect(depositedOrders == (name == "order-rejected" ? [] : ["4001"]))
+    for (code, count) in result.summary.rejectsByCode {
+      #expect(count == expected.values.filter { $0 == code }.count)
+    }
+  }
+
+  static let quarantineFixtures: [(String, String)] = [
+    ("truncated.xml", "not-well-formed"),
+    ("mismatched-tags.xml", "not-well-formed"),
+    ("doctype.xml", "doctype-forbidden"),
+    ("unknown-root.xml", "unknown-root"),
+    ("garbage-after-root.xml", "not-well-formed"),
+    ("too-deep.xml", "nesting-too-deep"),
+    ("missing-columns.csv", "missing-columns"),
+    ("duplicate-columns.csv", "duplicate-columns"),
+    ("empty.csv", "empty-file"),
+    ("utf16.csv", "unsupported-encoding"),
+    ("not-gzip.csv.gz", "invalid-gzip"),
+    ("truncated.xml.gz", "invalid-gzip"),
+  ]
+
+  @Test(arguments: quarantineFixtures)
+  func quarantineCauses(name: String, cause: String) throws {
+    let drop = try TestDrop()
+    try drop.dropFixture("quarantine/\(name)")
+    try drop.dropFixture("quarantine/good.xml", as: "zz-good.xml")
+    let result = try drop.run()
+    #expect(result.summary.files.quarantined == 1)
+    #expect(result.summary.files.processed == 1)
+    #expect(result.summary.lines.deposited == 1)  // the good file still deposits
+    let detail = try #require(result.summary.filesDetail.first { $0.name == name })
+    #expect(detail.outcome == "quarantined")
+    #expect(detail.reason.hasPrefix("\(name):"))
+    #expect(detail.reason.contains(cause))
+    let quarantined = drop.files(in: drop.quarantine)
+    #expect(quarantined.contains { $0.hasSuffix("/\(name)") })
+    let reasonFile = try #require(quarantined.first { $0.hasSuffix("/\(name).reason.txt") })
+    let reason = try String(contentsOf: drop.quarantine.appendingPathComponent(reasonFile), encoding: .utf8)
+    #expect(reason.contains("cause: \(cause)"))
+    #expect(drop.files(in: drop.inbox).isEmpty)
+    #expect(try drop.ledger().depositCount() == 1)
+  }
+
+  @Test func redroppedFileUnderAnotherNameDepositsOnce() throws {
+    let drop = try TestDrop()
+    try drop.dropFixture("quarantine/good.xml", as: "a.xml")
+    let first = try drop.run()
+    #expect(first.summary.lines.deposited == 1)
+    try drop.dropFixture("quarantine/good.xml", as: "b-copy.xml")
+    let second = try drop.run()
+    #expect(second.summary.files.duplicate == 1)
+    #expect(second.summary.lines.read == 0)
+    #expect(second.summary.exitCode == 0)
+    #expect(try drop.ledger().depositCount() == 1)
+    #expect(drop.files(in: drop.archive).count == 2)  // both names archived, neither overwritten
+  }
+
+  @Test func overlappingReexportIsDuplicateAndChangedContentConflicts() throws {
+    let drop = try TestDrop()
+    try drop.drop("one.csv", "\(csvHeader)\n100,S,P,2026-11-27,1.0,SKU-A,5,PERPETUAL,,,acme.com,,,\n")
+    _ = try drop.run()
+    try drop.drop(
+      "two.csv",
+      "\(csvHeader)\n100,S,P,2026-11-27,1.0,SKU-A,5,PERPETUAL,,,ACME.com,default,,\n101,S,P,2026-11-27,1.0,SKU-B,2,PERPETUAL,,,acme.com,,,\n")
+    let second = try drop.run()
+    #expect(second.summary.lines.duplicate == 1)
+    #expect(second.summary.lines.deposited == 1)
+    #expect(second.summary.exitCode == 0)
+    try drop.drop("three.csv", "\(csvHeader)\n100,S,P,2026-11-27,1.0,SKU-A,6,PERPETUAL,,,acme.com,,,\n")
+    let third = try drop.run()
+    #expect(third.summary.rejectsByCode == ["conflicting-line": 1])
+    let balances = try drop.ledger().balances()
+    #expect(balances.map(\.available) == [5, 2])
+  }
+
+  @Test func lineAtomicityDepositsTheValidLinesOfABadOrder() throws {
+    let drop = try TestDrop(atomicity: "line")
+    try drop.dropFixture("lines/order-rejected.csv")
+    let result = try drop.run()
+    #expect(result.summary.lines.deposited == 1)
+    #expect(result.summary.rejectsByCode == ["invalid-quantity": 1])
+  }
+
+  @Test func nonAdjacentRowsOfARejectedOrderAreAllRejected() throws {
+    let drop = try TestDrop()
+    try drop.drop(
+      "orders.csv",
+      """
+      \(csvHeader)
+      200,S,P,2026-11-27,1.0,SKU-A,5,PERPETUAL,,,acme.com,,,
+      201,S,P,2026-11-27,1.0,SKU-A,5,PERPETUAL,,,acme.com,,,
+      200,S,P,2026-11-27,2.0,SKU-B,5,PERPETUAL,,,nosuch.example,,,
+      200,S,P,2026-11-27,3.0,SKU-C,5,PERPETUAL,,,acme.com,,,
+
+      """)
+    let result = try drop.run()
+    let rejects = try drop.report(result, "rejects.csv").dropFirst().map { [$0[1], $0[3], $0[4]] }
+    #expect(rejects == [["2", "1.0", "order-rejected"], ["4", "2.0", "unknown-smart-account"], ["5", "3.0", "order-rejected"]])
+    #expect(result.summary.lines.deposited == 1)
+    #expect(result.summary.quantity.deposited == 5)
+    #expect(try drop.ledger().depositCount() == 1)
+  }
+
+  @Test func dryRunCommitsAndMovesNothing() throws {
+    let drop = try TestDrop()
+    try drop.dropFixture("quarantine/good.xml")
+    let result = try drop.run(dryRun: true)
+    #expect(result.summary.lines.deposited == 1)
+    #expect(result.summary.dryRun)
+    #expect(try drop.ledger().depositCount() == 0)
+    #expect(drop.files(in: drop.inbox) == ["good.xml"])
+  }
+
+  @Test func heldDepositsTransfersAndEveryTransferRejectCode() throws {
+    let drop = try TestDrop()
+    try drop.drop(
+      "globalnet/bulk.csv",
+      """
+      \(csvHeader)
+      300,S,P,2026-11-27,1.0,SKU-H,10,PERPETUAL,,,holding.globalnet.example,Stock,,
+      301,S,P,2026-11-27,1.0,SKU-H,4,PERPETUAL,,,acme.com,,,
+
+      """)
+    try drop.drop(
+      "netpro/bulk.csv",
+      "\(csvHeader)\n400,S,P,2026-11-27,1.0,SKU-N,7,PERPETUAL,,,holding.netpro.example,,,\n")
+    try drop.drop(
+      "globalnet/moves.transfer.csv",
+      """
+      transfer_id,from_smart_account,web_order_id,line_number,quantity,to_smart_account,to_virtual_account
+      T1,holding.globalnet.example,300,1.0,3,acme.com,Campus
+      T2,holding.globalnet.example,300,1.0,8,acme.com,Campus
+      T3,holding.globalnet.example,999,1.0,1,acme.com,Campus
+      T4,holding.globalnet.example,300,1.0,1,holding.netpro.example,
+      T5,holding.netpro.example,400,1.0,1,acme.com,
+      T6,holding.globalnet.example,300,1.0,1,acme.com,Nowhere
+      T7,holding.globalnet.example,300,1.0,2,joe.plumbing@gmail.com,
+
+      """)
+    let result = try drop.run()
+    #expect(result.summary.lines.held == 2)
+    #expect(result.summary.quantity.held == 17)
+    #expect(result.summary.transfers.applied == 2)
+    #expect(
+      result.summary.rejectsByCode == [
+        "insufficient-held-quantity": 1, "unknown-transfer-source": 1, "invalid-transfer-target": 2, "unauthorized-account": 1,
+      ])
+    let balances = try drop.ledger().balances()
+    func balance(_ account: String, _ sku: String) -> (Int, Int) {
+      balances.filter { $0.smartAccount == account && $0.sku == sku }.reduce((0, 0)) { ($0.0 + $1.available, $0.1 + $1.held) }
+    }
+    #expect(balance("holding.globalnet.example", "SKU-H") == (0, 5))
+    #expect(balance("acme.com", "SKU-H") == (7, 0))
+    #expect(balances.first { $0.smartAccount == "acme.com" && $0.virtualAccount == "Campus" }?.available == 3)
+    #expect(balance("joe.plumbing@gmail.com", "SKU-H") == (2, 0))
+    #expect(balance("holding.netpro.example", "SKU-N") == (0, 7))
+    #expect(balances.allSatisfy { $0.held >= 0 })
+
+    // The same transfer ids again: same content is a no-op, a change conflicts.
+    try drop.drop(
+      "globalnet/moves-again.transfer.csv",
+      """
+      transfer_id,from_smart_account,web_order_id,line_number,quantity,to_smart_account,to_virtual_account
+      T1,holding.globalnet.example,300,1.0,3,acme.com,campus
+      T7,holding.globalnet.example,300,1.0,3,joe.plumbing@gmail.com,
+
+      """)
+    let again = try drop.run()
+    #expect(again.summary.transfers.duplicate == 1)
+    #expect(again.summary.rejectsByCode == ["conflicting-transfer": 1])
+    #expect(try drop.ledger().balances() == balances)
+  }
+
+  @Test func unownedFoldersSymlinksAndTemporaryFilesAreNotTaken() throws {
+    let drop = try TestDrop()
+    try drop.dropFixture("quarantine/good.xml", as: "stranger/orders.xml")
+    try drop.dropFixture("quarantine/good.xml", as: "upload.xml.part")
+    try drop.dropFixture("quarantine/good.xml", as: ".hidden.xml")
+    try FileManager.default.createSymbolicLink(atPath: drop.inbox.appendingPathComponent("link.xml").path, withDestinationPath: "/etc/passwd")
+    let result = try drop.run()
+    #expect(result.summary.files.seen == 0)
+    #expect(Set(result.summary.notTaken.map(\.name)) == ["stranger/", "link.xml"])
+    #expect(try drop.ledger().depositCount() == 0)
+  }
+
+  @Test func markerModeWaitsForTheDoneFile() throws {
+    let drop = try TestDrop(extraConfig: "")
+    let text = try String(contentsOfFile: drop.configPath, encoding: .utf8).replacingOccurrences(of: "settle_seconds = 0", with: "settle_seconds = 0\nready = \"marker\"")
+    try text.write(toFile: drop.configPath, atomically: true, encoding: .utf8)
+    try drop.dropFixture("quarantine/good.xml")
+    let waiting = try drop.run()
+    #expect(waiting.summary.files.notReady == 1)
+    #expect(waiting.summary.lines.deposited == 0)
+    try drop.drop("good.xml.done", "")
+    let taken = try drop.run()
+    #expect(taken.summary.lines.deposited == 1)
+  }
+
+  @Test func settleSecondsLeavesFreshFilesAlone() throws {
+    let drop = try TestDrop()
+    let text = try String(contentsOfFile: drop.configPath, encoding: .utf8).replacingOccurrences(of: "settle_seconds = 0", with: "settle_seconds = 3600")
+    try text.write(toFile: drop.configPath, atomically: true, encoding: .utf8)
+    try drop.dropFixture("quarantine/good.xml")
+    let result = try drop.run()
+    #expect(result.summary.files.notReady == 1)
+    #expect(result.summary.files.seen == 1)
+    #expect(result.summary.exitCode == 0)
+    #expect(drop.files(in: drop.inbox) == ["good.xml"])
+  }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import SmartDeposit
+import SmartDepositTestSupport
+import Testing
+
+@Suite("Reports")
+struct ReportTests {
+  @Test(arguments: ["=SUM(A1)", "+1", "-2", "@cmd", "\tx", "\rx"])
+  func dangerousCellsAreNeutralised(value: String) {
+    let cell = CSVFormatter.cell(value)
+    let parsed = parseCSV(cell + "\n")[0][0]
+    #expect(parsed.first == "'")
+    #expect(parsed.dropFirst() == Substring(value))
+  }
+
+  @Test func everyCellOfEveryReportIsSafeAndHTMLIsEscaped() throws {
+    let drop = try TestDrop()
+    try drop.drop(
+      "evil.csv",
+      """
+      \(csvHeader)
+      "=HYPERLINK(""http://x"")",S,P,2026-11-27,1.0,@SKU,5,PERPETUAL,,,acme.com,,"<script>alert(1)</script>",
+      +42,S,P,2026-11-27,-1,SKU,5,PERPETUAL,,,unknown.example,,,
+
+      """)
+    let result = try drop.run()
+    for name in ["deposits.csv", "rejects.csv"] {
+      for row in try drop.report(result, name) {
+        for cell in row {
+          if let first = cell.unicodeScalars.first {
+            #expect(!"=+-@\t\r".unicodeScalars.contains(first), "\(name): \(cell)")
+          }
+        }
+      }
+    }
+    let html = try String(contentsOfFile: result.reportFolder + "/report.html", encoding: .utf8)
+    #expect(!html.contains("<script>"))
+    let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: result.reportFolder + "/summary.json"))) as? [String: Any]
+    for key in ["run_id", "started_at", "finished_at", "exit_code", "files", "lines", "quantity", "transfers", "rejects_by_code", "files_detail"] {
+      #expect(summary?[key] != nil, "summary.json lacks \(key)")
+    }
+  }
+
+  @Test func depositsReportHasTheContractHeaderAndRegistrySpelling() throws {
+    let drop = try TestDrop()
+    try drop.drop("o.csv", "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU,5,TERM,12,2026-12-01,ACME.COM,campus-east,,\n")
+    let result = try drop.run()
+    let rows = try drop.report(result, "deposits.csv")
+    #expect(rows[0] == ["run_id", "file", "web_order_id", "line_number", "sku", "quantity", "license_type", "term_months", "start_date", "smart_account", "virtual_account", "status"])
+    #expect(rows[1] == [result.summary.runID, "o.csv", "1", "1.0", "SKU", "5", "TERM", "12", "2026-12-01", "acme.com", "Campus-East", "available"])
+  }
+
+  @Test func reconciliationFindsDifferencesAndAging() throws {
+    let drop = try TestDrop()
+    try drop.drop(
+      "globalnet/bulk.csv",
+      "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU-H,10,PERPETUAL,,,holding.globalnet.example,Stock,,\n2,S,P,2026-11-27,1.0,SKU-A,4,PERPETUAL,,,acme.com,Campus,,\n")
+    _ = try drop.run()
+    let export = drop.root.appendingPathComponent("ssm.csv")
+    try "smart_account,virtual_account,sku,quantity\nacme.com,Campus,SKU-A,3\nholding.globalnet.example,Stock,SKU-H,10\nglobex.example,DEFAULT,SKU-Z,1\n".write(to: export, atomically: true, encoding: .utf8)
+    let ledger = try drop.ledger()
+    let report = try ReconciliationReport.build(
+      ledger: ledger, against: export.path, since: nil, until: nil, asOf: "2099-01-01", holdingMaxAgeDays: 90)
+    #expect(report.differences.map { "\($0.smartAccount) \($0.sku) \($0.difference) \($0.kind)" } == ["acme.com SKU-A -1 differs", "globex.example SKU-Z 1 only-in-ssm"])
+    #expect(report.overAge.count == 1)
+    #expect(report.overAge[0].held == 10)
+    #expect(!report.reconciles)
+    #expect(report.lines.map(\.status) == ["held", "deposited"])
+    let today = String(Timestamp.now().prefix(10))
+    let fresh = try ReconciliationReport.build(
+      ledger: ledger, against: nil, since: today, until: nil, asOf: today, holdingMaxAgeDays: 90)
+    #expect(fresh.reconciles)
+    #expect(fresh.lines.count == 2)
+  }
+}
