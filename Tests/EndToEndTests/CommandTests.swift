@@ -1,0 +1,117 @@
+import Foundation
+import SmartDeposit
+import SmartDepositTestSupport
+import Testing
+
+@Suite("The smartdeposit command")
+struct CommandTests {
+  /// Copies the shipped sample and pipeline.conf into a temporary folder, as a fresh clone would have them.
+  private func sampleCopy() throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-sample-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("SampleOrders"), to: folder.appendingPathComponent("SampleOrders"))
+    try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("pipeline.conf"), to: folder.appendingPathComponent("pipeline.conf"))
+    return folder
+  }
+
+  private func summary(_ output: ProcessOutput) throws -> [String: Any] {
+    let object = try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8))
+    return try #require(object as? [String: Any])
+  }
+
+  @Test func sampleDropRunsThenChangesNothingOnTheSecondRun() throws {
+    let folder = try sampleCopy()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let first = try runCommand(["run", "--json"], in: folder)
+    #expect(first.status == 65, "\(first.standardError)")
+    let summary = try summary(first)
+    let lines = try #require(summary["lines"] as? [String: Int])
+    #expect(lines["deposited"] == 55)
+    #expect(lines["held"] == 41)
+    #expect(lines["rejected"] == 7)
+    let reportFolder = folder.appendingPathComponent("var/reports/\(summary["run_id"] as? String ?? "")")
+    for name in ["summary.json", "deposits.csv", "rejects.csv", "report.html"] {
+      #expect(FileManager.default.fileExists(atPath: reportFolder.appendingPathComponent(name).path), "\(name)")
+    }
+    let balancesBefore = try runCommand(["balances", "--format", "json"], in: folder)
+    let second = try runCommand(["run", "--json"], in: folder)
+    #expect(second.status == 0)
+    let secondLines = try #require(try self.summary(second)["lines"] as? [String: Int])
+    #expect(secondLines["deposited"] == 0)
+    let balancesAfter = try runCommand(["balances", "--format", "json"], in: folder)
+    #expect(balancesBefore.standardOutput == balancesAfter.standardOutput)
+    #expect(balancesAfter.standardOutput.contains("\"held\""))
+    // Nothing in the sample moved.
+    let sample = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("SampleOrders").path).sorted()
+    let shipped = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("SampleOrders").path).sorted()
+    #expect(sample == shipped)
+
+    let reconcile = try runCommand(["reconcile", "--against", "SampleOrders/ssm-licenses.csv", "--format", "json"], in: folder)
+    #expect(reconcile.status == 65)
+    let report = try #require(try JSONSerialization.jsonObject(with: Data(reconcile.standardOutput.utf8)) as? [String: Any])
+    let differences = try #require(report["differences"] as? [[String: Any]])
+    #expect(differences.count == 1)
+  }
+
+  @Test func checkPrintsFileLineCodeMessage() throws {
+    let folder = try sampleCopy()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let output = try runCommand(["check", "SampleOrders/ccw-orders-2026-11-28-corrections.csv", "SampleOrders/ccw-orders-2026-11-27.xml"], in: folder)
+    #expect(output.status == 65)
+    let lines = output.standardOutput.split(separator: "\n").map(String.init)
+    #expect(lines.first == "SampleOrders/ccw-orders-2026-11-28-corrections.csv:2: unknown-smart-account: Smart Account 'acme.co' is not in the registry")
+    #expect(lines.count == 6)
+    #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("var/ledger.sqlite").path))
+    let clean = try runCommand(["check", "SampleOrders/ccw-orders-2026-11-27.xml"], in: folder)
+    #expect(clean.status == 0)
+    let missing = try runCommand(["check", "nope.csv"], in: folder)
+    #expect(missing.status == 66)
+  }
+
+  @Test func exitCodes() throws {
+    let drop = try TestDrop()
+    let usage = try runCommand(["run", "--no-such-flag"], in: drop.root)
+    #expect(usage.status == 64)
+    let noConfig = try runCommand(["run", "--config", "missing.conf"], in: drop.root)
+    #expect(noConfig.status == 78)
+    try "[drop]\ninbox = 3\n".write(toFile: drop.root.appendingPathComponent("bad.conf").path, atomically: true, encoding: .utf8)
+    let badConfig = try runCommand(["run", "--config", "bad.conf"], in: drop.root)
+    #expect(badConfig.status == 78)
+    #expect(badConfig.standardError.contains("drop.inbox"))
+    let noInbox = try runCommand(["run", "--inbox", "nowhere"], in: drop.root)
+    #expect(noInbox.status == 66)
+    let empty = try runCommand(["run"], in: drop.root)
+    #expect(empty.status == 0)
+  }
+
+  @Test func aSecondRunExits75WhileTheLockIsHeld() throws {
+    let drop = try TestDrop()
+    try drop.dropFixture("quarantine/good.xml")
+    let config = try drop.loadConfig()
+    let lock = try RunLock(ledgerPath: config.ledgerPath)
+    let blocked = try runCommand(["run"], in: drop.root)
+    #expect(blocked.status == 75)
+    #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath))
+    #expect(drop.files(in: drop.inbox) == ["good.xml"])
+    withExtendedLifetime(lock) {}
+  }
+
+  @Test func unwritableReportsFolderStopsWith74BeforeAnyDeposit() throws {
+    let drop = try TestDrop()
+    try FileManager.default.createDirectory(at: drop.root.appendingPathComponent("var"), withIntermediateDirectories: true)
+    if getuid() == 0 {
+      // root ignores permission bits: a file where the reports folder should be fails the same way.
+      try "".write(to: drop.reportsDir, atomically: true, encoding: .utf8)
+    } else {
+      try FileManager.default.createDirectory(at: drop.reportsDir, withIntermediateDirectories: true)
+      try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: drop.reportsDir.path)
+    }
+    defer { try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: drop.reportsDir.path) }
+    try drop.dropFixture("quarantine/good.xml")
+    let output = try runCommand(["run"], in: drop.root)
+    #expect(output.status == 74)
+    #expect(output.standardError.contains(drop.reportsDir.lastPathComponent))
+    #expect(drop.files(in: drop.inbox) == ["good.xml"])
+    #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath))
+  }
+}

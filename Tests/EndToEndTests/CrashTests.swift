@@ -1,0 +1,136 @@
+import Foundation
+import SmartDeposit
+import SmartDepositTestSupport
+import Testing
+
+/// Kills real `smartdeposit run` processes with SIGKILL at many instants and
+/// checks that the next run completes the work exactly once.
+///
+/// `SMARTDEPOSIT_CRASH_POINTS` (default 60) and `SMARTDEPOSIT_CRASH_SEED`
+/// choose how many kills and where.
+@Suite("Crash safety", .serialized)
+struct CrashTests {
+  struct LedgerState: Equatable {
+    var balances: [Balance]
+    var deposits: Int
+  }
+
+  static func generateDrop(into folder: URL) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+      "python3", packageRoot.appendingPathComponent("Benchmarks/generate_drop.py").path, "--out", folder.path,
+      "--lines", "16000", "--files", "4", "--partner-lines", "4000", "--accounts", "500", "--mistakes", "--seed", "11",
+    ]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+    // A file that must be quarantined, so that path is killed too.
+    try "<?xml version=\"1.0\"?>\n<OrderDrop><Order webOrderId=\"1\">".write(
+      to: folder.appendingPathComponent("inbox/ccw-broken.xml"), atomically: true, encoding: .utf8)
+  }
+
+  static func state(of folder: URL) throws -> LedgerState {
+    let ledger = try SQLiteLedger(path: folder.appendingPathComponent("var/ledger.sqlite").path)
+    #expect(try ledger.scalar("PRAGMA integrity_check") == "ok")
+    return LedgerState(balances: try ledger.balances(), deposits: try ledger.depositCount())
+  }
+
+  /// Input names as found in the inbox, archive and quarantine (without the run folder).
+  static func whereFilesAre(_ folder: URL) -> [String: [String]] {
+    var found: [String: [String]] = [:]
+    func walk(_ base: URL, place: String, stripRunFolder: Bool) {
+      guard let enumerator = FileManager.default.enumerator(atPath: base.path) else { return }
+      while let relative = enumerator.nextObject() as? String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: base.appendingPathComponent(relative).path, isDirectory: &isDirectory),
+          !isDirectory.boolValue, !relative.hasSuffix(".reason.txt"), !relative.hasSuffix(".tmp")
+        else { continue }
+        var name = relative
+        if stripRunFolder, let slash = name.firstIndex(of: "/") { name = String(name[name.index(after: slash)...]) }
+        found[name, default: []].append(place)
+      }
+    }
+    walk(folder.appendingPathComponent("inbox"), place: "inbox", stripRunFolder: false)
+    walk(folder.appendingPathComponent("var/archive"), place: "archive", stripRunFolder: true)
+    walk(folder.appendingPathComponent("var/quarantine"), place: "quarantine", stripRunFolder: true)
+    return found
+  }
+
+  @Test func killedAtAnyInstantEveryLineIsDepositedExactlyOnce() throws {
+    let environment = ProcessInfo.processInfo.environment
+    let points = Int(environment["SMARTDEPOSIT_CRASH_POINTS"] ?? "") ?? 60
+    var random = SeededGenerator(seed: UInt64(environment["SMARTDEPOSIT_CRASH_SEED"] ?? "") ?? 20_261_129)
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-crash-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: work) }
+    let template = work.appendingPathComponent("template")
+    try Self.generateDrop(into: template)
+    let inputNames = Set(Self.whereFilesAre(template).keys)
+
+    // One clean run: the state every killed run must end in.
+    let reference = work.appendingPathComponent("reference")
+    try FileManager.default.copyItem(at: template, to: reference)
+    let started = Date()
+    let clean = try runCommand(["run"], in: reference)
+    let duration = Date().timeIntervalSince(started)
+    #expect(clean.status == 65)
+    let expected = try Self.state(of: reference)
+    #expect(expected.deposits > 10_000)
+
+    var killedWhileRunning = 0
+    var instants: Set<Int> = []
+    for point in 0..<points {
+      let folder = work.appendingPathComponent("kill-\(point)")
+      try FileManager.default.copyItem(at: template, to: folder)
+      defer { try? FileManager.default.removeItem(at: folder) }
+      let delay = Double.random(in: 0.0...(duration * 0.97), using: &random)
+      let process = Process()
+      process.executableURL = smartdepositExecutable()
+      process.arguments = ["run", "--quiet"]
+      process.currentDirectoryURL = folder
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      Thread.sleep(forTimeInterval: delay)
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      if process.terminationReason == .uncaughtSignal {
+        killedWhileRunning += 1
+        instants.insert(Int(delay * 1000))
+      }
+      let recovery = try runCommand(["run", "--json"], in: folder)
+      #expect(recovery.status == 65 || recovery.status == 0, "kill \(point) at \(delay)s: \(recovery.standardError)")
+      #expect(try Self.state(of: folder) == expected, "kill \(point) at \(delay)s")
+      let places = Self.whereFilesAre(folder)
+      #expect(Set(places.keys) == inputNames, "kill \(point): files lost or invented")
+      for (name, where_) in places {
+        #expect(where_.count == 1, "kill \(point): \(name) is in \(where_)")
+        #expect(where_ != ["inbox"], "kill \(point): \(name) was left in the inbox")
+      }
+      // Published report folders are complete; nothing half-written under a final name.
+      let reports = folder.appendingPathComponent("var/reports")
+      for run in try FileManager.default.contentsOfDirectory(atPath: reports.path) where !run.hasPrefix(".") {
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: reports.appendingPathComponent(run).path))
+        #expect(files == ["summary.json", "deposits.csv", "rejects.csv", "report.html"], "kill \(point): \(run)")
+      }
+      let again = try runCommand(["run", "--json"], in: folder)
+      #expect(again.status == 0)
+      #expect(try Self.state(of: folder) == expected)
+    }
+    #expect(killedWhileRunning >= points * 8 / 10, "only \(killedWhileRunning) kills hit a running process")
+    print("crash test: \(points) kills, \(killedWhileRunning) while running, \(instants.count) distinct instants over \(String(format: "%.2f", duration))s")
+  }
+}
+
+/// SplitMix64: a small deterministic generator so a seed replays the same kills.
+struct SeededGenerator: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
