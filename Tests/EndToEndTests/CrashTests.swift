@@ -59,7 +59,7 @@ struct CrashTests {
 
   @Test func killedAtAnyInstantEveryLineIsDepositedExactlyOnce() throws {
     let environment = ProcessInfo.processInfo.environment
-    let points = Int(environment["SMARTDEPOSIT_CRASH_POINTS"] ?? "") ?? 60
+    let points = Int(environment["SMARTDEPOSIT_CRASH_POINTS"] ?? "") ?? 64
     var random = SeededGenerator(seed: UInt64(environment["SMARTDEPOSIT_CRASH_SEED"] ?? "") ?? 20_261_129)
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-crash-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: work) }
@@ -83,7 +83,7 @@ struct CrashTests {
       let folder = work.appendingPathComponent("kill-\(point)")
       try FileManager.default.copyItem(at: template, to: folder)
       defer { try? FileManager.default.removeItem(at: folder) }
-      let delay = Double.random(in: 0.0...(duration * 0.97), using: &random)
+      let delay = Double.random(in: 0.0...(duration * 0.9), using: &random)
       let process = Process()
       process.executableURL = smartdepositExecutable()
       process.arguments = ["run", "--quiet"]
