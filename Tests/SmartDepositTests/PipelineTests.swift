@@ -136,11 +136,17 @@ struct PipelineTests {
       201,S,P,2026-11-27,1.0,SKU-A,5,PERPETUAL,,,acme.com,,,
       200,S,P,2026-11-27,2.0,SKU-B,5,PERPETUAL,,,nosuch.example,,,
       200,S,P,2026-11-27,3.0,SKU-C,5,PERPETUAL,,,acme.com,,,
+      200,S,P,2026-11-27,4.0,SKU-D,0,PERPETUAL,,,acme.com,,,
 
       """)
     let result = try drop.run()
     let rejects = try drop.report(result, "rejects.csv").dropFirst().map { [$0[1], $0[3], $0[4]] }
-    #expect(rejects == [["2", "1.0", "order-rejected"], ["4", "2.0", "unknown-smart-account"], ["5", "3.0", "order-rejected"]])
+    // Every line of the rejected order is listed; a line with its own problem keeps its own code.
+    #expect(
+      rejects == [
+        ["2", "1.0", "order-rejected"], ["4", "2.0", "unknown-smart-account"], ["5", "3.0", "order-rejected"],
+        ["6", "4.0", "invalid-quantity"],
+      ])
     #expect(result.summary.lines.deposited == 1)
     #expect(result.summary.quantity.deposited == 5)
     #expect(try drop.ledger().depositCount() == 1)

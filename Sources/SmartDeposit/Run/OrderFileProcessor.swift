@@ -1,3 +1,5 @@
+import Foundation
+
 /// Line and quantity counts of one file (or a whole run).
 public struct LineCounts: Sendable, Equatable {
   public var read = 0
@@ -27,15 +29,39 @@ public protocol ReportSink: AnyObject {
   func reject(_ reject: Reject) throws
 }
 
+/// What the parsing stage hands to the ledger stage, one per record read.
+enum LineEvent: Sendable {
+  /// A line that passed validation and routing.
+  case deposit(Deposit)
+  /// A line rejected by parsing, validation or routing, with its own reason.
+  case reject(Reject)
+}
+
+/// What the parsing stage sends: batches of events, then how the file ended.
+enum ParseMessage: Sendable {
+  case events([LineEvent])
+  case finished(digest: String)
+  case failed(IngestError)
+}
+
 /// Takes one order file through parse → validate → route → deposit, inside
 /// one ledger transaction together with the file's record.
-public struct OrderFileProcessor {
+///
+/// Parsing, validation and routing run on their own thread and hand batches
+/// of lines through a bounded queue to the ledger writes on the calling
+/// thread, so that the two overlap on two cores while memory stays bounded
+/// by the queue. Every decision that depends on the ledger (duplicates,
+/// conflicts, order atomicity) is taken on the writing side, in file order.
+public struct OrderFileProcessor: Sendable {
   public var validator: LineValidator
   public var router = Router()
   public var atomicity: Atomicity
   public var limits: InputLimits
-  /// Called as bytes are read, for progress display.
-  public var progress: ((Int64, Int) -> Void)?
+  /// Called as bytes are read (raw bytes, lines), for progress display.
+  public var progress: (@Sendable (Int64, Int) -> Void)?
+
+  static let batchSize = 2048
+  static let queueDepth = 16
 
   public init(validator: LineValidator, atomicity: Atomicity, limits: InputLimits) {
     self.validator = validator
@@ -52,64 +78,86 @@ public struct OrderFileProcessor {
       sha256: sha256, name: file.name, format: file.format, sender: file.sender.name, runID: runID,
       outcome: "processed", lines: 0, rejected: 0, reason: "", disposition: "pending")
     return try ledger.inFileTransaction(record) { session in
-      let (source, bytes) = try OrderSources.open(
-        path: file.path, displayName: file.name, format: file.format, limits: limits)
+      let queue = BlockingQueue<ParseMessage>(capacity: Self.queueDepth)
+      let parser = Thread { [self] in
+        parse(file, into: queue)
+      }
+      parser.stackSize = 1 << 20
+      parser.start()
+      // However this ends, the parsing thread is told to stop.
+      defer { queue.close() }
       var work = FileWork(session: session, file: file.name, atomicity: atomicity)
-      while let parsed = try source.next() {
-        work.counts.read += 1
-        if let progress, work.counts.read & 0x3FFF == 0 { progress(source.bytesRead, work.counts.read) }
-        switch parsed {
-        case .malformed(let line, let order, let number, let message):
-          try work.reject(.malformedRecord, message, order: order, lineNumber: number, record: line, line: nil)
-        case .line(let line):
-          try deposit(line, sender: file.sender, work: &work)
+      while let message = queue.take() {
+        switch message {
+        case .events(let events):
+          for event in events { try work.apply(event) }
+        case .failed(let error):
+          throw error
+        case .finished(let digest):
+          guard digest == sha256 else {
+            throw IngestError(
+              .changedWhileReading, file: file.name,
+              message: "the file changed while it was read; it will be taken when it is complete")
+          }
+          try session.finish(lines: work.counts.read, rejected: work.counts.rejected)
+          if let report {
+            try session.depositsOfThisFile { try report.deposit($0, file: file.name) }
+            for reject in try session.rejectsOfThisFile() { try report.reject(reject) }
+          }
+          return work.counts
         }
       }
-      let digest = bytes.digest()
-      guard digest == sha256 else {
-        throw IngestError(
-          .changedWhileReading, file: file.name,
-          message: "the file changed while it was read; it will be taken when it is complete")
-      }
-      try session.finish(lines: work.counts.read, rejected: work.counts.rejected)
-      if let report {
-        try session.depositsOfThisFile { try report.deposit($0, file: file.name) }
-        for reject in try session.rejectsOfThisFile() { try report.reject(reject) }
-      }
-      return work.counts
+      throw IngestError(.unreadable, file: file.name, message: "the reader stopped without finishing")
     }
   }
 
-  private func deposit(_ line: OrderLine, sender: Sender, work: inout FileWork) throws {
-    if work.isRejected(order: line.webOrderID) {
-      try work.reject(
-        .orderRejected, "web order \(line.webOrderID) was rejected because another of its lines was",
-        order: line.webOrderID, lineNumber: line.lineNumber, record: line.record, line: line)
-      return
+  /// The parsing stage: reads, validates and routes, in batches.
+  private func parse(_ file: InboxFile, into queue: BlockingQueue<ParseMessage>) {
+    do {
+      let (source, bytes) = try OrderSources.open(
+        path: file.path, displayName: file.name, format: file.format, limits: limits)
+      var batch: [LineEvent] = []
+      batch.reserveCapacity(Self.batchSize)
+      var read = 0
+      while let parsed = try source.next() {
+        read += 1
+        batch.append(event(for: parsed, file: file))
+        if batch.count == Self.batchSize {
+          guard queue.put(.events(batch)) else { return }
+          batch.removeAll(keepingCapacity: true)
+          progress?(source.bytesRead, read)
+        }
+      }
+      if !batch.isEmpty { guard queue.put(.events(batch)) else { return } }
+      queue.put(.finished(digest: bytes.digest()))
+    } catch {
+      queue.put(.failed(error))
     }
-    let routed = validator.validate(line).flatMap { router.route($0, from: sender) }
-    switch routed {
-    case .failure(let problem):
-      try work.reject(
-        problem.code, problem.message, order: line.webOrderID, lineNumber: line.lineNumber, record: line.record,
-        line: line)
-    case .success(let deposit):
-      switch try work.session.deposit(deposit) {
-      case .deposited:
-        work.counts.add(deposit)
-      case .duplicate:
-        work.counts.duplicate += 1
-      case .conflicting(let existing):
-        try work.reject(
-          .conflictingLine,
-          "web order \(line.webOrderID) line \(line.lineNumber) was already deposited with different content (\(existing.quantity) x \(existing.sku) into \(existing.smartAccount)/\(existing.virtualAccount))",
-          order: line.webOrderID, lineNumber: line.lineNumber, record: line.record, line: line)
+  }
+
+  private func event(for parsed: ParsedRecord, file: InboxFile) -> LineEvent {
+    switch parsed {
+    case .malformed(let record, let order, let number, let message):
+      return .reject(
+        Reject(
+          file: file.name, record: record, webOrderID: order, lineNumber: number, code: .malformedRecord,
+          message: message))
+    case .line(let line):
+      switch validator.validate(line).flatMap({ router.route($0, from: file.sender) }) {
+      case .success(let deposit):
+        return .deposit(deposit)
+      case .failure(let problem):
+        return .reject(
+          Reject(
+            file: file.name, record: line.record, webOrderID: line.webOrderID, lineNumber: line.lineNumber,
+            code: problem.code, message: problem.message, sku: line.sku,
+            quantity: LineValidator.wholeNumber(line.quantity), smartAccount: line.smartAccount.lowercased()))
       }
     }
   }
 }
 
-/// The state of one file's processing: counts and the orders rejected so far.
+/// The ledger side of one file: counts, and the orders rejected so far.
 private struct FileWork {
   let session: DepositSession
   let file: String
@@ -123,31 +171,55 @@ private struct FileWork {
     self.atomicity = atomicity
   }
 
-  func isRejected(order: String) -> Bool {
-    atomicity == .order && !rejectedOrders.isEmpty && rejectedOrders.contains(order)
+  mutating func apply(_ event: LineEvent) throws {
+    counts.read += 1
+    switch event {
+    case .reject(let reject):
+      try self.reject(reject)
+    case .deposit(let deposit):
+      if atomicity == .order && !rejectedOrders.isEmpty && rejectedOrders.contains(deposit.webOrderID) {
+        try reject(
+          rejection(
+            of: deposit, code: .orderRejected,
+            message: "web order \(deposit.webOrderID) was rejected because another of its lines was"))
+        return
+      }
+      switch try session.deposit(deposit) {
+      case .deposited:
+        counts.add(deposit)
+      case .duplicate:
+        counts.duplicate += 1
+      case .conflicting(let existing):
+        try reject(
+          rejection(
+            of: deposit, code: .conflictingLine,
+            message:
+              "web order \(deposit.webOrderID) line \(deposit.lineNumber) was already deposited with different content (\(existing.quantity) x \(existing.sku) into \(existing.smartAccount)/\(existing.virtualAccount))"
+          ))
+      }
+    }
+  }
+
+  private func rejection(of deposit: Deposit, code: RejectCode, message: String) -> Reject {
+    Reject(
+      file: file, record: deposit.record, webOrderID: deposit.webOrderID, lineNumber: deposit.lineNumber, code: code,
+      message: message, sku: deposit.sku, quantity: deposit.quantity, smartAccount: deposit.smartAccount)
   }
 
   /// Records a rejected line; under order atomicity, also takes back what the
   /// order already deposited from this file and rejects those lines too.
-  mutating func reject(
-    _ code: RejectCode, _ message: String, order: String, lineNumber: String, record: Int, line: OrderLine?
-  ) throws {
-    try session.recordReject(
-      Reject(
-        file: file, record: record, webOrderID: order, lineNumber: lineNumber, code: code, message: message,
-        sku: line?.sku ?? "", quantity: line.flatMap { LineValidator.wholeNumber($0.quantity) },
-        smartAccount: line?.smartAccount.lowercased() ?? ""))
+  private mutating func reject(_ reject: Reject) throws {
+    try session.recordReject(reject)
     counts.rejected += 1
-    counts.rejectsByCode[code, default: 0] += 1
+    counts.rejectsByCode[reject.code, default: 0] += 1
+    let order = reject.webOrderID
     guard atomicity == .order, !order.isEmpty, rejectedOrders.insert(order).inserted else { return }
     for withdrawn in try session.withdrawOrder(order) {
       counts.add(withdrawn, sign: -1)
       try session.recordReject(
-        Reject(
-          file: file, record: withdrawn.record, webOrderID: order, lineNumber: withdrawn.lineNumber,
-          code: .orderRejected,
-          message: "web order \(order) was rejected because line \(lineNumber) was (\(code.rawValue))",
-          sku: withdrawn.sku, quantity: withdrawn.quantity, smartAccount: withdrawn.smartAccount))
+        rejection(
+          of: withdrawn, code: .orderRejected,
+          message: "web order \(order) was rejected because line \(reject.lineNumber) was (\(reject.code.rawValue))"))
       counts.rejected += 1
       counts.rejectsByCode[.orderRejected, default: 0] += 1
     }

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""smartdeposit against its floors, as paired ratios measured in one run.
+
+  XML:     `smartdeposit run` on an N-line CCW XML drop vs `xmllint --stream --noout` on the same file
+  CSV:     `smartdeposit run` on the same lines as CSV vs the sqlite3 shell's `.import` into a fresh database
+  scaling: `smartdeposit run` on CSV drops of several sizes: seconds, cost per line and peak RSS
+
+Each smartdeposit run starts from a clean ledger. Each measurement is taken
+right after (or before, alternating) its floor on the same file, and the
+median of the paired ratios is printed, so that the machine's noise hits
+both sides alike. Peak RSS is the kernel's maxrss of the child process.
+
+Usage: Benchmarks/run_benchmarks.py [--lines 1000000] [--repeat 5] [--scaling 100000,1000000,5000000]
+Needs a release build (`swift build -c release`) and Benchmarks/setup.sh.
+"""
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "Benchmarks", "work")
+
+
+def measure_rss(command, cwd=None):
+    """Wall seconds and peak RSS in MiB, via wait4."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 65):
+        sys.exit(f"{' '.join(command)} failed with {code}: {err.decode(errors='replace')[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024.0
+
+
+def generate(folder, lines, fmt):
+    if os.path.exists(os.path.join(folder, "pipeline.conf")):
+        return
+    subprocess.check_call([sys.executable, os.path.join(ROOT, "Benchmarks", "generate_drop.py"), "--out", folder,
+                           "--lines", str(lines), "--files", "1", "--format", fmt, "--accounts", "5000",
+                           "--mistakes", "--on-success", "keep", "--seed", "5"])
+
+
+def config_for(folder, inbox):
+    path = os.path.join(folder, f"pipeline-{inbox}.conf")
+    text = open(os.path.join(folder, "pipeline.conf")).read()
+    text = text.replace('inbox = "inbox-xml"', f'inbox = "{inbox}"').replace('inbox = "inbox"', f'inbox = "{inbox}"')
+    open(path, "w").write(text)
+    return path
+
+
+def clean(folder):
+    shutil.rmtree(os.path.join(folder, "var"), ignore_errors=True)
+
+
+def smartdeposit_run(binary, folder, config):
+    clean(folder)
+    return measure_rss([binary, "run", "--quiet", "--config", config], cwd=folder)
+
+
+def paired(binary, folder, config, floor, repeat):
+    ratios, ours, floors, rss = [], [], [], []
+    for index in range(repeat):
+        if index % 2 == 0:
+            mine, peak = smartdeposit_run(binary, folder, config)
+            base = floor()
+        else:
+            base = floor()
+            mine, peak = smartdeposit_run(binary, folder, config)
+        ratios.append(mine / base)
+        ours.append(mine)
+        floors.append(base)
+        rss.append(peak)
+    return statistics.median(ratios), statistics.median(ours), statistics.median(floors), max(rss)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--scaling", default="100000,1000000,5000000")
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "smartdeposit"))
+    parser.add_argument("--skip", default="", help="comma-separated: xml,csv,scaling")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    for tool in ("xmllint", "sqlite3"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is missing: run Benchmarks/setup.sh")
+    if not os.path.exists(args.binary):
+        sys.exit("no release build: run `swift build -c release`")
+    os.makedirs(WORK, exist_ok=True)
+
+    both = os.path.join(WORK, f"both-{args.lines}")
+    generate(both, args.lines, "both")
+    xml_file = os.path.join(both, "inbox-xml", "ccw-000.xml")
+    csv_file = os.path.join(both, "inbox-csv", "ccw-000.csv")
+    print(f"drop: {args.lines} lines; XML {os.path.getsize(xml_file) >> 20} MiB, CSV {os.path.getsize(csv_file) >> 20} MiB")
+
+    if "xml" not in skip:
+        config = config_for(both, "inbox-xml")
+        floor = lambda: measure_rss(["xmllint", "--stream", "--noout", xml_file])[0]
+        ratio, mine, base, rss = paired(args.binary, both, config, floor, args.repeat)
+        print(f"XML  {args.lines} lines: smartdeposit {mine:.2f}s, xmllint --stream {base:.2f}s, "
+              f"median paired ratio {ratio:.2f}x, peak RSS {rss:.1f} MiB, {args.lines / mine:,.0f} lines/s")
+
+    if "csv" not in skip:
+        config = config_for(both, "inbox-csv")
+        database = os.path.join(WORK, "import.sqlite")
+
+        def floor():
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                if os.path.exists(database + suffix):
+                    os.remove(database + suffix)
+            return measure_rss(["sqlite3", database, "-cmd", ".mode csv", f".import {csv_file} orders"])[0]
+
+        ratio, mine, base, rss = paired(args.binary, both, config, floor, args.repeat)
+        print(f"CSV  {args.lines} lines: smartdeposit {mine:.2f}s, sqlite3 .import {base:.2f}s, "
+              f"median paired ratio {ratio:.2f}x, peak RSS {rss:.1f} MiB, {args.lines / mine:,.0f} lines/s")
+
+    if "scaling" not in skip:
+        results = []
+        for size in [int(s) for s in args.scaling.split(",") if s]:
+            folder = os.path.join(WORK, f"csv-{size}")
+            generate(folder, size, "csv")
+            config = os.path.join(folder, "pipeline.conf")
+            runs = [smartdeposit_run(args.binary, folder, config) for _ in range(max(1, min(args.repeat, 3)))]
+            seconds = statistics.median(r[0] for r in runs)
+            rss = max(r[1] for r in runs)
+            results.append((size, seconds, rss))
+            print(f"scaling {size:>9} lines: {seconds:7.2f}s, {seconds / size * 1e6:6.2f} us/line, "
+                  f"{size / seconds:,.0f} lines/s, peak RSS {rss:.1f} MiB")
+        if len(results) > 1:
+            costs = [s / n for n, s, _ in results]
+            print(f"cost per line varies by {(max(costs) / min(costs) - 1) * 100:.1f}% across sizes; "
+                  f"peak RSS from {min(r for _, _, r in results):.1f} to {max(r for _, _, r in results):.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
