@@ -116,7 +116,7 @@ public protocol DepositSession: AnyObject {
   /// Every deposit this file made, in file order (for the run's report).
   func depositsOfThisFile(_ body: (Deposit) throws -> Void) throws
   /// Every reject recorded for this file, ordered by record.
-  func rejectsOfThisFile() throws -> [Reject]
+  func rejectsOfThisFile(_ body: (Reject) throws -> Void) throws
 }
 
 /// The deposit ledger. Every backend keeps the same guarantees: one

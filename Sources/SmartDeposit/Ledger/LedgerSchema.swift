@@ -48,13 +48,12 @@ enum LedgerSchema {
           );
           -- The identity of a file is its content: one processed record per hash.
           CREATE UNIQUE INDEX files_processed_sha256 ON files(sha256) WHERE outcome = 'processed';
+          -- The identity of a deposit, (web order id, line number), is the
+          -- primary key: deposited once. Without a rowid, the key is the only
+          -- B-tree a bulk load writes.
           CREATE TABLE deposits (
-            id INTEGER PRIMARY KEY,
             web_order_id TEXT NOT NULL,
             line_number TEXT NOT NULL,
-            sales_order TEXT NOT NULL,
-            purchase_order TEXT NOT NULL,
-            order_date TEXT NOT NULL,
             sku TEXT NOT NULL,
             quantity INTEGER NOT NULL CHECK (quantity > 0),
             license_type TEXT NOT NULL,
@@ -62,16 +61,16 @@ enum LedgerSchema {
             start_date TEXT,
             smart_account TEXT NOT NULL,
             virtual_account TEXT NOT NULL,
-            end_customer TEXT NOT NULL,
             status TEXT NOT NULL CHECK (status IN ('available', 'held')),
             source TEXT NOT NULL,
-            file_id INTEGER NOT NULL,
-            run_id TEXT NOT NULL,
+            file_id INTEGER NOT NULL REFERENCES files(id),
             record INTEGER NOT NULL,
-            deposited_at TEXT NOT NULL
-          );
-          -- The identity of a deposit: (web order id, line number), deposited once.
-          CREATE UNIQUE INDEX deposits_identity ON deposits(web_order_id, line_number);
+            sales_order TEXT NOT NULL,
+            purchase_order TEXT NOT NULL,
+            order_date TEXT NOT NULL,
+            end_customer TEXT NOT NULL,
+            PRIMARY KEY (web_order_id, line_number)
+          ) WITHOUT ROWID;
           CREATE TABLE transfers (
             id INTEGER PRIMARY KEY,
             transfer_id TEXT NOT NULL,

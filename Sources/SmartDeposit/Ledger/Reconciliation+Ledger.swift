@@ -63,12 +63,12 @@ extension SQLiteLedger {
         db,
         sql: """
           SELECT d.web_order_id, d.line_number, d.sku, d.smart_account, d.virtual_account, d.quantity, d.status,
-                 substr(d.deposited_at, 1, 10) AS day, d.source,
+                 substr(f.recorded_at, 1, 10) AS day, d.source,
                  COALESCE((SELECT SUM(t.quantity) FROM transfers t
                             WHERE t.web_order_id = d.web_order_id AND t.line_number = d.line_number), 0) AS moved
-            FROM deposits d
-           WHERE (?1 IS NULL OR substr(d.deposited_at, 1, 10) >= ?1)
-             AND (?2 IS NULL OR substr(d.deposited_at, 1, 10) <= ?2)
+            FROM deposits d JOIN files f ON f.id = d.file_id
+           WHERE (?1 IS NULL OR substr(f.recorded_at, 1, 10) >= ?1)
+             AND (?2 IS NULL OR substr(f.recorded_at, 1, 10) <= ?2)
            ORDER BY d.web_order_id, d.line_number
           """, arguments: [since, until])
       while let row = try deposits.next() {
@@ -128,10 +128,10 @@ extension SQLiteLedger {
           SELECT d.smart_account, d.virtual_account, d.sku, d.web_order_id, d.line_number,
                  d.quantity - COALESCE((SELECT SUM(t.quantity) FROM transfers t
                     WHERE t.web_order_id = d.web_order_id AND t.line_number = d.line_number), 0) AS held,
-                 substr(d.deposited_at, 1, 10) AS day
-            FROM deposits d
+                 substr(f.recorded_at, 1, 10) AS day
+            FROM deposits d JOIN files f ON f.id = d.file_id
            WHERE d.status = 'held'
-           ORDER BY d.deposited_at, d.web_order_id, d.line_number
+           ORDER BY f.recorded_at, d.web_order_id, d.line_number
           """
       ).compactMap { row -> HeldLicenses? in
         let held: Int = row["held"]

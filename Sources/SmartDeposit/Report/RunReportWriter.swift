@@ -38,13 +38,23 @@ public final class RunReportWriter: ReportSink {
     try rejects.write(CSVFormatter.row(Self.rejectsHeader))
   }
 
-  public func deposit(_ deposit: Deposit, file: String) throws {
-    try deposits.write(
-      CSVFormatter.row([
-        runID, file, deposit.webOrderID, deposit.lineNumber, deposit.sku, String(deposit.quantity),
-        deposit.licenseType.rawValue, deposit.termMonths.map(String.init) ?? "", deposit.startDate ?? "",
-        deposit.smartAccount, deposit.virtualAccount, deposit.status.rawValue,
-      ]))
+  /// Where the current file's rows start, to take them back if the file is not committed.
+  private var fileMark: (deposits: UInt64, rejects: UInt64, totals: [String: (available: Int, held: Int)], firstRejects: Int)?
+
+  public func beginFile() throws {
+    fileMark = (deposits.offset, rejects.offset, totalsByAccount, firstRejects.count)
+  }
+
+  public func discardFile() throws {
+    guard let mark = fileMark else { return }
+    try deposits.truncate(to: mark.deposits)
+    try rejects.truncate(to: mark.rejects)
+    totalsByAccount = mark.totals
+    firstRejects.removeLast(firstRejects.count - mark.firstRejects)
+  }
+
+  public func deposit(_ deposit: Deposit, row: [UInt8]) throws {
+    try deposits.write(bytes: row)
     let key = deposit.smartAccount + " / " + deposit.virtualAccount
     var totals = totalsByAccount[key] ?? (0, 0)
     if deposit.status == .held { totals.held += deposit.quantity } else { totals.available += deposit.quantity }

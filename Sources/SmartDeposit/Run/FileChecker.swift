@@ -80,6 +80,8 @@ public struct FileChecker {
 /// Keeps the rejects a check finds.
 final class CollectingSink: ReportSink {
   var rejects: [Reject] = []
-  func deposit(_ deposit: Deposit, file: String) throws {}
+  func beginFile() throws {}
+  func discardFile() throws {}
+  func deposit(_ deposit: Deposit, row: [UInt8]) throws {}
   func reject(_ reject: Reject) throws { rejects.append(reject) }
 }

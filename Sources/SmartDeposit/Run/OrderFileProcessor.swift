@@ -25,14 +25,42 @@ public struct LineCounts: Sendable, Equatable {
 
 /// Receives the rows of the run's deposit and reject reports.
 public protocol ReportSink: AnyObject {
-  func deposit(_ deposit: Deposit, file: String) throws
+  /// Marks where a file's rows start.
+  func beginFile() throws
+  /// Takes back every row since `beginFile` (the file was not committed).
+  func discardFile() throws
+  /// A deposited line, with its `deposits.csv` row already formatted.
+  func deposit(_ deposit: Deposit, row: [UInt8]) throws
   func reject(_ reject: Reject) throws
+}
+
+/// Formats `deposits.csv` rows.
+public struct DepositRowFormatter: Sendable {
+  public var runID: String
+  public var file: String
+
+  public init(runID: String, file: String) {
+    self.runID = runID
+    self.file = file
+  }
+
+  public func row(_ deposit: Deposit) -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(160)
+    CSVFormatter.appendRow(
+      [
+        runID, file, deposit.webOrderID, deposit.lineNumber, deposit.sku, String(deposit.quantity),
+        deposit.licenseType.rawValue, deposit.termMonths.map(String.init) ?? "", deposit.startDate ?? "",
+        deposit.smartAccount, deposit.virtualAccount, deposit.status.rawValue,
+      ], to: &bytes)
+    return bytes
+  }
 }
 
 /// What the parsing stage hands to the ledger stage, one per record read.
 enum LineEvent: Sendable {
-  /// A line that passed validation and routing.
-  case deposit(Deposit)
+  /// A line that passed validation and routing, with its report row.
+  case deposit(Deposit, row: [UInt8])
   /// A line rejected by parsing, validation or routing, with its own reason.
   case reject(Reject)
 }
@@ -60,8 +88,8 @@ public struct OrderFileProcessor: Sendable {
   /// Called as bytes are read (raw bytes, lines), for progress display.
   public var progress: (@Sendable (Int64, Int) -> Void)?
 
-  static let batchSize = 2048
-  static let queueDepth = 16
+  static let batchSize = 512
+  static let queueDepth = 4
 
   public init(validator: LineValidator, atomicity: Atomicity, limits: InputLimits) {
     self.validator = validator
@@ -77,16 +105,30 @@ public struct OrderFileProcessor: Sendable {
     let record = FileRecord(
       sha256: sha256, name: file.name, format: file.format, sender: file.sender.name, runID: runID,
       outcome: "processed", lines: 0, rejected: 0, reason: "", disposition: "pending")
-    return try ledger.inFileTransaction(record) { session in
+    let formatter = DepositRowFormatter(runID: runID, file: file.name)
+    try report?.beginFile()
+    do {
+      return try ledger.inFileTransaction(record) { session in
+        try deposit(file, sha256: sha256, formatter: formatter, session: session, report: report)
+      }
+    } catch {
+      try? report?.discardFile()
+      throw error
+    }
+  }
+
+  private func deposit(
+    _ file: InboxFile, sha256: String, formatter: DepositRowFormatter, session: DepositSession, report: ReportSink?
+  ) throws -> LineCounts {
       let queue = BlockingQueue<ParseMessage>(capacity: Self.queueDepth)
       let parser = Thread { [self] in
-        parse(file, into: queue)
+        parse(file, formatter: formatter, into: queue)
       }
       parser.stackSize = 1 << 20
       parser.start()
       // However this ends, the parsing thread is told to stop.
       defer { queue.close() }
-      var work = FileWork(session: session, file: file.name, atomicity: atomicity)
+      var work = FileWork(session: session, file: file.name, atomicity: atomicity, report: report)
       while let message = queue.take() {
         switch message {
         case .events(let events):
@@ -100,19 +142,24 @@ public struct OrderFileProcessor: Sendable {
               message: "the file changed while it was read; it will be taken when it is complete")
           }
           try session.finish(lines: work.counts.read, rejected: work.counts.rejected)
+          try work.flushReport()
           if let report {
-            try session.depositsOfThisFile { try report.deposit($0, file: file.name) }
-            for reject in try session.rejectsOfThisFile() { try report.reject(reject) }
+            if work.reportNeedsRewrite {
+              // A late line rejected an order whose rows were already reported: rewrite this file's rows.
+              try report.discardFile()
+              try report.beginFile()
+              try session.depositsOfThisFile { try report.deposit($0, row: formatter.row($0)) }
+            }
+            try session.rejectsOfThisFile { try report.reject($0) }
           }
           return work.counts
         }
       }
       throw IngestError(.unreadable, file: file.name, message: "the reader stopped without finishing")
-    }
   }
 
   /// The parsing stage: reads, validates and routes, in batches.
-  private func parse(_ file: InboxFile, into queue: BlockingQueue<ParseMessage>) {
+  private func parse(_ file: InboxFile, formatter: DepositRowFormatter, into queue: BlockingQueue<ParseMessage>) {
     do {
       let (source, bytes) = try OrderSources.open(
         path: file.path, displayName: file.name, format: file.format, limits: limits)
@@ -121,7 +168,7 @@ public struct OrderFileProcessor: Sendable {
       var read = 0
       while let parsed = try source.next() {
         read += 1
-        batch.append(event(for: parsed, file: file))
+        batch.append(event(for: parsed, file: file, formatter: formatter))
         if batch.count == Self.batchSize {
           guard queue.put(.events(batch)) else { return }
           batch.removeAll(keepingCapacity: true)
@@ -135,7 +182,7 @@ public struct OrderFileProcessor: Sendable {
     }
   }
 
-  private func event(for parsed: ParsedRecord, file: InboxFile) -> LineEvent {
+  private func event(for parsed: ParsedRecord, file: InboxFile, formatter: DepositRowFormatter) -> LineEvent {
     switch parsed {
     case .malformed(let record, let order, let number, let message):
       return .reject(
@@ -145,7 +192,7 @@ public struct OrderFileProcessor: Sendable {
     case .line(let line):
       switch validator.validate(line).flatMap({ router.route($0, from: file.sender) }) {
       case .success(let deposit):
-        return .deposit(deposit)
+        return .deposit(deposit, row: formatter.row(deposit))
       case .failure(let problem):
         return .reject(
           Reject(
@@ -158,17 +205,34 @@ public struct OrderFileProcessor: Sendable {
 }
 
 /// The ledger side of one file: counts, and the orders rejected so far.
+///
+/// Report rows of the order being read are held back until the next order
+/// starts, so that the common case, a bad line rejecting the order it
+/// belongs to, never has to take rows back out of the report.
 private struct FileWork {
   let session: DepositSession
   let file: String
   let atomicity: Atomicity
+  let report: ReportSink?
   var counts = LineCounts()
   var rejectedOrders: Set<String> = []
+  private var pendingOrder = ""
+  private var pendingRows: [(Deposit, [UInt8])] = []
+  /// Set when an order was rejected after some of its rows were reported.
+  private(set) var reportNeedsRewrite = false
 
-  init(session: DepositSession, file: String, atomicity: Atomicity) {
+  init(session: DepositSession, file: String, atomicity: Atomicity, report: ReportSink?) {
     self.session = session
     self.file = file
     self.atomicity = atomicity
+    self.report = report
+  }
+
+  mutating func flushReport() throws {
+    if let report {
+      for (deposit, row) in pendingRows { try report.deposit(deposit, row: row) }
+    }
+    pendingRows.removeAll(keepingCapacity: true)
   }
 
   mutating func apply(_ event: LineEvent) throws {
@@ -176,7 +240,7 @@ private struct FileWork {
     switch event {
     case .reject(let reject):
       try self.reject(reject)
-    case .deposit(let deposit):
+    case .deposit(let deposit, let row):
       if atomicity == .order && !rejectedOrders.isEmpty && rejectedOrders.contains(deposit.webOrderID) {
         try reject(
           rejection(
@@ -187,6 +251,13 @@ private struct FileWork {
       switch try session.deposit(deposit) {
       case .deposited:
         counts.add(deposit)
+        if report != nil {
+          if deposit.webOrderID != pendingOrder {
+            try flushReport()
+            pendingOrder = deposit.webOrderID
+          }
+          pendingRows.append((deposit, row))
+        }
       case .duplicate:
         counts.duplicate += 1
       case .conflicting(let existing):
@@ -214,7 +285,11 @@ private struct FileWork {
     counts.rejectsByCode[reject.code, default: 0] += 1
     let order = reject.webOrderID
     guard atomicity == .order, !order.isEmpty, rejectedOrders.insert(order).inserted else { return }
-    for withdrawn in try session.withdrawOrder(order) {
+    let withdrawnDeposits = try session.withdrawOrder(order)
+    let heldBack = order == pendingOrder ? pendingRows.count : 0
+    if withdrawnDeposits.count > heldBack { reportNeedsRewrite = true }
+    if order == pendingOrder { pendingRows.removeAll(keepingCapacity: true) }
+    for withdrawn in withdrawnDeposits {
       counts.add(withdrawn, sign: -1)
       try session.recordReject(
         rejection(

@@ -31,12 +31,8 @@ public struct RunPipeline {
 
   /// A run id: UTC time plus a short random suffix.
   public static func makeRunID(now: Date = Date()) -> String {
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
     let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-    return formatter.string(from: now) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+    return Timestamp.compact(now) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
   }
 
   /// Runs once. Throws `RunError` when the run cannot start or must stop;

@@ -28,7 +28,20 @@ public struct TransferProcessor {
     let record = FileRecord(
       sha256: sha256, name: file.name, format: .transfer, sender: file.sender.name, runID: runID,
       outcome: "processed", lines: 0, rejected: 0, reason: "", disposition: "pending")
-    return try ledger.inFileTransaction(record) { session in
+    try report?.beginFile()
+    do {
+      return try apply(file, sha256: sha256, record: record, validator: validator, ledger: ledger, report: report)
+    } catch {
+      try? report?.discardFile()
+      throw error
+    }
+  }
+
+  private func apply(
+    _ file: InboxFile, sha256: String, record: FileRecord, validator: TransferValidator, ledger: Ledger,
+    report: ReportSink?
+  ) throws -> TransferCounts {
+    try ledger.inFileTransaction(record) { session in
       let reader = try TransferReader(path: file.path, displayName: file.name, limits: limits)
       var counts = TransferCounts()
       func reject(_ code: RejectCode, _ message: String, order: String, line: String, record: Int) throws {
@@ -96,7 +109,7 @@ public struct TransferProcessor {
       }
       try session.finish(lines: counts.read, rejected: counts.rejected)
       if let report {
-        for reject in try session.rejectsOfThisFile() { try report.reject(reject) }
+        try session.rejectsOfThisFile { try report.reject($0) }
       }
       return counts
     }
