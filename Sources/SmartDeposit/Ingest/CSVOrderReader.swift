@@ -102,7 +102,7 @@ struct HeaderMap {
   func value(_ column: Int, in fields: [String]) -> String {
     let position = positions[column]
     guard position >= 0, position < fields.count else { return "" }
-    return trimmed(fields[position])
+    return fields[position]
   }
 }
 

@@ -11,7 +11,8 @@ public struct CSVRecord: Sendable, Equatable {
 
 /// A streaming RFC 4180 reader: quoted fields may hold commas, quotes and
 /// newlines; a UTF-8 byte-order mark, CRLF line ends and a missing final
-/// newline are accepted. Memory is bounded by the longest record.
+/// newline are accepted; values are trimmed of surrounding white space.
+/// Memory is bounded by the longest record.
 ///
 /// Written by hand because it is on the per-line path of every CSV drop and
 /// must report the exact line where each record starts.
@@ -57,13 +58,16 @@ public final class CSVReader {
     if end >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { position = 3 }
   }
 
+  /// The bytes of the record being read, fields one after another.
+  private var recordBytes: [UInt8] = []
+  /// Where each finished field ends in `recordBytes`.
+  private var fieldEnds: [Int] = []
+
   /// The next record, or nil at the end of the file. Blank lines are skipped.
   public func next() throws(IngestError) -> CSVRecord? {
     if !started { try checkStart() }
-    var fields: [String] = []
-    fields.reserveCapacity(16)
-    var field: [UInt8] = []
-    field.reserveCapacity(64)
+    recordBytes.removeAll(keepingCapacity: true)
+    fieldEnds.removeAll(keepingCapacity: true)
     var problem: String?
     var recordLine = line
     var inQuotes = false
@@ -71,16 +75,11 @@ public final class CSVReader {
     var afterClosingQuote = false
     var recordHasContent = false
     var quoteStartLine = 0
+    var fieldStart = 0
 
     func finishField() {
-      if let text = String(validating: field, as: UTF8.self) {
-        if problem == nil, field.contains(0) { problem = "field \(fields.count + 1) holds a NUL byte" }
-        fields.append(text)
-      } else {
-        if problem == nil { problem = "field \(fields.count + 1) is not valid UTF-8" }
-        fields.append(String(decoding: field, as: UTF8.self))
-      }
-      field.removeAll(keepingCapacity: true)
+      fieldEnds.append(recordBytes.count)
+      fieldStart = recordBytes.count
       quotedField = false
       afterClosingQuote = false
     }
@@ -91,41 +90,57 @@ public final class CSVReader {
           // End of file.
           if inQuotes {
             finishField()
-            return CSVRecord(
-              fields: fields, line: recordLine,
+            return record(
+              line: recordLine,
               problem: "unterminated quote: the quoted field opened on line \(quoteStartLine) never closes")
           }
           if !recordHasContent { return nil }
           finishField()
-          return CSVRecord(fields: fields, line: recordLine, problem: problem)
+          return record(line: recordLine, problem: problem)
         }
       }
-      let byte = buffer[position]
-      position += 1
       if pendingLineFeedSkip {
         pendingLineFeedSkip = false
-        if byte == 0x0A {
+        if buffer[position] == 0x0A {
+          position += 1
           line += 1
           if !recordHasContent { recordLine = line }
           continue
         }
       }
+      if !inQuotes && !afterClosingQuote {
+        // Fast path: copy a run of ordinary bytes in one go.
+        let start = position
+        while position < end {
+          let byte = buffer[position]
+          if byte == 0x2C || byte == 0x0A || byte == 0x0D || byte == 0x22 { break }
+          position += 1
+        }
+        if position > start {
+          recordHasContent = true
+          recordBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<position]))
+          if recordBytes.count - fieldStart > maxFieldBytes { throw fieldTooLong(recordLine) }
+          if position == end { continue }
+        }
+      }
+      let byte = buffer[position]
+      position += 1
       if inQuotes {
         if byte == 0x22 {
           // Either the closing quote or the first of a doubled quote.
           if position == end { _ = try fill() }
           if position < end && buffer[position] == 0x22 {
             position += 1
-            field.append(0x22)
+            recordBytes.append(0x22)
           } else {
             inQuotes = false
             afterClosingQuote = true
           }
         } else {
           if byte == 0x0A { line += 1 }
-          field.append(byte)
+          recordBytes.append(byte)
         }
-        if field.count > maxFieldBytes { throw fieldTooLong(recordLine) }
+        if recordBytes.count - fieldStart > maxFieldBytes { throw fieldTooLong(recordLine) }
         continue
       }
       switch byte {
@@ -134,13 +149,13 @@ public final class CSVReader {
         finishField()
       case 0x0A, 0x0D:  // LF, CR
         if byte == 0x0A { line += 1 } else { pendingLineFeedSkip = true }
-        if !recordHasContent && fields.isEmpty && field.isEmpty {
+        if !recordHasContent && fieldEnds.isEmpty && recordBytes.isEmpty {
           recordLine = line
           continue
         }
         finishField()
-        return CSVRecord(fields: fields, line: recordLine, problem: problem)
-      case 0x22 where field.isEmpty && !quotedField && !afterClosingQuote:
+        return record(line: recordLine, problem: problem)
+      case 0x22 where recordBytes.count == fieldStart && !quotedField && !afterClosingQuote:
         inQuotes = true
         quotedField = true
         recordHasContent = true
@@ -148,17 +163,85 @@ public final class CSVReader {
       default:
         recordHasContent = true
         if afterClosingQuote, problem == nil {
-          problem = "field \(fields.count + 1) has text after its closing quote"
+          problem = "field \(fieldEnds.count + 1) has text after its closing quote"
         }
-        field.append(byte)
-        if field.count > maxFieldBytes { throw fieldTooLong(recordLine) }
+        recordBytes.append(byte)
+        if recordBytes.count - fieldStart > maxFieldBytes { throw fieldTooLong(recordLine) }
       }
     }
+  }
+
+  /// Turns the collected bytes into a record, checking the encoding once for
+  /// the whole record: ASCII needs no check, anything else is validated.
+  private func record(line: Int, problem: String?) -> CSVRecord {
+    var problem = problem
+    var fields: [String] = []
+    fields.reserveCapacity(fieldEnds.count)
+    recordBytes.withUnsafeBufferPointer { bytes in
+      var ascii = true
+      var hasNUL = false
+      for byte in bytes {
+        if byte >= 0x80 { ascii = false }
+        if byte == 0 { hasNUL = true }
+      }
+      if problem == nil && hasNUL { problem = "the row holds a NUL byte" }
+      if problem == nil && !ascii && !UTF8Validation.isValid(bytes) { problem = "the row is not valid UTF-8" }
+      var start = 0
+      for fieldEnd in fieldEnds {
+        // Values are trimmed of spaces, tabs and line ends around them.
+        var low = start
+        var high = fieldEnd
+        while low < high, bytes[low] == 0x20 || bytes[low] == 0x09 || bytes[low] == 0x0A || bytes[low] == 0x0D {
+          low += 1
+        }
+        while high > low,
+          bytes[high - 1] == 0x20 || bytes[high - 1] == 0x09 || bytes[high - 1] == 0x0A || bytes[high - 1] == 0x0D
+        {
+          high -= 1
+        }
+        fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[low..<high]), as: UTF8.self))
+        start = fieldEnd
+      }
+    }
+    return CSVRecord(fields: fields, line: line, problem: problem)
   }
 
   private func fieldTooLong(_ recordLine: Int) -> IngestError {
     IngestError(
       .fieldTooLong, file: source.displayName, line: recordLine,
       message: "a field is longer than limits.max_field_bytes (\(maxFieldBytes) bytes)")
+  }
+}
+
+/// A strict UTF-8 check (no overlong forms, no surrogates, nothing past U+10FFFF).
+enum UTF8Validation {
+  static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var index = 0
+    let count = bytes.count
+    while index < count {
+      let lead = bytes[index]
+      if lead < 0x80 {
+        index += 1
+        continue
+      }
+      let length: Int
+      var minimum: UInt32
+      var scalar: UInt32
+      switch lead {
+      case 0xC2...0xDF: length = 2; minimum = 0x80; scalar = UInt32(lead & 0x1F)
+      case 0xE0...0xEF: length = 3; minimum = 0x800; scalar = UInt32(lead & 0x0F)
+      case 0xF0...0xF4: length = 4; minimum = 0x10000; scalar = UInt32(lead & 0x07)
+      default: return false
+      }
+      guard index + length <= count else { return false }
+      for offset in 1..<length {
+        let continuation = bytes[index + offset]
+        guard continuation & 0xC0 == 0x80 else { return false }
+        scalar = scalar << 6 | UInt32(continuation & 0x3F)
+      }
+      if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return false }
+      index += length
+    }
+    return true
   }
 }

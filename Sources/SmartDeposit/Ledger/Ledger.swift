@@ -47,11 +47,14 @@ public struct FileRecord: Sendable, Equatable {
   public var reason: String
   /// Where the file is meant to end up: `archived`, `kept`, `pending` or `quarantined`.
   public var disposition: String
+  /// Bytes in the file as found in the inbox.
+  public var size: Int64
 
   public init(
     sha256: String, name: String, format: InputFormat, sender: String, runID: String, outcome: String,
-    lines: Int, rejected: Int, reason: String, disposition: String
+    lines: Int, rejected: Int, reason: String, disposition: String, size: Int64 = 0
   ) {
+    self.size = size
     self.sha256 = sha256
     self.name = name
     self.format = format
@@ -105,8 +108,8 @@ public protocol DepositSession: AnyObject {
   func withdrawOrder(_ webOrderID: String) throws -> [Deposit]
   /// Records a rejected line of this file.
   func recordReject(_ reject: Reject) throws
-  /// Completes the file's record with its final counts.
-  func finish(lines: Int, rejected: Int) throws
+  /// Completes the file's record with its final counts and content hash.
+  func finish(lines: Int, rejected: Int, sha256: String) throws
   /// A deposit with what is still held of it (deposited held minus transferred), or nil.
   func heldDeposit(webOrderID: String, lineNumber: String) throws -> (deposit: Deposit, remaining: Int)?
   /// A transfer recorded earlier under this sender's transfer id, or nil.
@@ -133,6 +136,9 @@ public protocol Ledger: AnyObject {
   func finishRun(id: String, finishedAt: String, exitCode: Int, status: String, summary: RunCounts) throws
   /// The runs, newest first.
   func runs(limit: Int) throws -> [RunRecord]
+  /// Whether any processed file had exactly this many bytes (if none did, a
+  /// file of this size cannot be a duplicate and need not be hashed first).
+  func hasProcessedFile(size: Int64) throws -> Bool
   /// The processed file with this content hash, if any.
   func processedFile(sha256: String) throws -> ProcessedFile?
   /// Notes where a processed file now is (after moving it).

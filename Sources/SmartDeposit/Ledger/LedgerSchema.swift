@@ -43,6 +43,7 @@ enum LedgerSchema {
             lines INTEGER NOT NULL,
             rejected INTEGER NOT NULL,
             reason TEXT NOT NULL DEFAULT '',
+            size INTEGER NOT NULL DEFAULT 0,
             disposition TEXT NOT NULL,
             recorded_at TEXT NOT NULL
           );

@@ -207,6 +207,14 @@ public final class SQLiteLedger: Ledger {
     }
   }
 
+  public func hasProcessedFile(size: Int64) throws -> Bool {
+    try read("looking up a file") { db in
+      try Bool.fetchOne(
+        db, sql: "SELECT EXISTS (SELECT 1 FROM files WHERE size = ? AND outcome = 'processed')", arguments: [size])
+        ?? false
+    }
+  }
+
   public func setDisposition(fileID: Int64, disposition: String) throws {
     try write("recording where a file was moved") { db in
       try db.execute(sql: "UPDATE files SET disposition = ? WHERE id = ?", arguments: [disposition, fileID])
@@ -222,12 +230,13 @@ public final class SQLiteLedger: Ledger {
   static func insertFile(_ file: FileRecord, db: Database) throws -> Int64 {
     try db.execute(
       sql: """
-        INSERT INTO files(sha256, name, format, sender, run_id, outcome, lines, rejected, reason, disposition, recorded_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO files(sha256, name, format, sender, run_id, outcome, lines, rejected, reason, size, disposition,
+          recorded_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         file.sha256, file.name, file.format.rawValue, file.sender, file.runID, file.outcome, file.lines, file.rejected,
-        file.reason, file.disposition, Timestamp.now(),
+        file.reason, file.size, file.disposition, Timestamp.now(),
       ])
     return db.lastInsertedRowID
   }
@@ -369,7 +378,7 @@ final class SQLiteDepositSession: DepositSession {
 
   func withdrawOrder(_ webOrderID: String) throws -> [Deposit] {
     let rows = try Row.fetchAll(
-      db, sql: "DELETE FROM deposits WHERE web_order_id = ? AND file_id = ? RETURNING *",
+      db.cachedStatement(sql: "DELETE FROM deposits WHERE web_order_id = ? AND file_id = ? RETURNING *"),
       arguments: [webOrderID, fileID])
     return rows.map(Self.deposit(from:)).sorted { $0.record < $1.record }
   }
@@ -382,9 +391,10 @@ final class SQLiteDepositSession: DepositSession {
     try insertReject.execute()
   }
 
-  func finish(lines: Int, rejected: Int) throws {
+  func finish(lines: Int, rejected: Int, sha256: String) throws {
     try db.execute(
-      sql: "UPDATE files SET lines = ?, rejected = ? WHERE id = ?", arguments: [lines, rejected, fileID])
+      sql: "UPDATE files SET lines = ?, rejected = ?, sha256 = ? WHERE id = ?",
+      arguments: [lines, rejected, sha256, fileID])
   }
 
   func heldDeposit(webOrderID: String, lineNumber: String) throws -> (deposit: Deposit, remaining: Int)? {

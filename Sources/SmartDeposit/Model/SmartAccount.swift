@@ -52,8 +52,13 @@ public struct Registry: Sendable {
     var spelling: [String: [String: String]] = [:]
     for account in accounts {
       byIdentifier[account.identifier] = account
+      // Keyed by the lower-case name and by the registry's own spelling, so
+      // that the common exact spelling needs no lower-casing per line.
       var names: [String: String] = [:]
-      for name in account.virtualAccounts { names[name.lowercased()] = name }
+      for name in account.virtualAccounts {
+        names[name.lowercased()] = name
+        names[name] = name
+      }
       spelling[account.identifier] = names
     }
     self.accounts = byIdentifier
@@ -67,12 +72,15 @@ public struct Registry: Sendable {
 
   /// The account with this identifier, compared case-insensitively.
   public func account(_ identifier: String) -> SmartAccount? {
-    accounts[identifier.lowercased()]
+    accounts[identifier] ?? accounts[identifier.lowercased()]
   }
 
   /// The registry's spelling of a VA of an account, or nil when the account has none of that name.
   public func virtualAccount(_ name: String, in identifier: String) -> String? {
-    virtualAccountSpelling[identifier.lowercased()]?[name.lowercased()]
+    guard let names = virtualAccountSpelling[identifier] ?? virtualAccountSpelling[identifier.lowercased()] else {
+      return nil
+    }
+    return names[name] ?? names[name.lowercased()]
   }
 }
 

@@ -35,6 +35,29 @@ public enum CSVFormatter {
     }
   }
 
+  /// Appends a whole number (never neutralised: digits only, and callers pass no negatives).
+  public static func appendNumber(_ value: Int, to output: inout [UInt8]) {
+    if value < 0 {
+      appendCell(String(value), to: &output)
+      return
+    }
+    if value < 10 {
+      output.append(0x30 + UInt8(value))
+      return
+    }
+    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var count = 0
+    var rest = value
+    withUnsafeMutableBytes(of: &digits) { buffer in
+      while rest > 0 {
+        buffer[count] = 0x30 + UInt8(rest % 10)
+        rest /= 10
+        count += 1
+      }
+      for index in stride(from: count - 1, through: 0, by: -1) { output.append(buffer[index]) }
+    }
+  }
+
   /// Appends one row, ending with CRLF as RFC 4180 writes it.
   public static func appendRow(_ values: [String], to output: inout [UInt8]) {
     for (index, value) in values.enumerated() {
@@ -60,24 +83,27 @@ public enum CSVFormatter {
   }
 }
 
-/// A buffered writer of one output file; flushes in large blocks.
+/// A buffered writer of one output file; flushes in large blocks straight
+/// to the file descriptor.
 public final class BufferedFileWriter {
   public let path: String
-  private let handle: FileHandle
+  private let descriptor: Int32
   private var buffer: [UInt8] = []
   /// Bytes already handed to the file.
   private var flushed: UInt64 = 0
+  private var closed = false
 
   public init(path: String) throws {
-    guard FileManager.default.createFile(atPath: path, contents: nil) else {
+    self.path = path
+    descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
       throw ReportError(path: path, cause: "cannot create the file (\(String(cString: strerror(errno))))")
     }
-    guard let handle = FileHandle(forWritingAtPath: path) else {
-      throw ReportError(path: path, cause: "cannot open the file for writing")
-    }
-    self.path = path
-    self.handle = handle
     buffer.reserveCapacity(1 << 20)
+  }
+
+  deinit {
+    if !closed { Foundation.close(descriptor) }
   }
 
   public func write(_ text: String) throws {
@@ -100,21 +126,24 @@ public final class BufferedFileWriter {
       return
     }
     buffer.removeAll(keepingCapacity: true)
-    do {
-      try handle.truncate(atOffset: offset)
-      try handle.seek(toOffset: offset)
-    } catch {
-      throw ReportError(path: path, cause: "truncate failed: \(error.localizedDescription)")
+    guard ftruncate(descriptor, off_t(offset)) == 0, lseek(descriptor, off_t(offset), SEEK_SET) >= 0 else {
+      throw ReportError(path: path, cause: "truncate failed: \(String(cString: strerror(errno)))")
     }
     flushed = offset
   }
 
   public func flush() throws {
     guard !buffer.isEmpty else { return }
-    do {
-      try handle.write(contentsOf: buffer)
-    } catch {
-      throw ReportError(path: path, cause: "write failed: \(error.localizedDescription)")
+    try buffer.withUnsafeBytes { bytes in
+      var done = 0
+      while done < bytes.count {
+        let count = Foundation.write(descriptor, bytes.baseAddress?.advanced(by: done), bytes.count - done)
+        if count < 0 {
+          if errno == EINTR { continue }
+          throw ReportError(path: path, cause: "write failed: \(String(cString: strerror(errno)))")
+        }
+        done += count
+      }
     }
     flushed += UInt64(buffer.count)
     buffer.removeAll(keepingCapacity: true)
@@ -123,11 +152,12 @@ public final class BufferedFileWriter {
   /// Flushes, syncs to disk and closes.
   public func close() throws {
     try flush()
-    do {
-      try handle.synchronize()
-      try handle.close()
-    } catch {
-      throw ReportError(path: path, cause: "sync failed: \(error.localizedDescription)")
+    guard fsync(descriptor) == 0 else {
+      throw ReportError(path: path, cause: "sync failed: \(String(cString: strerror(errno)))")
+    }
+    closed = true
+    guard Foundation.close(descriptor) == 0 else {
+      throw ReportError(path: path, cause: "close failed: \(String(cString: strerror(errno)))")
     }
   }
 }

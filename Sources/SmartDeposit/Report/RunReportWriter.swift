@@ -9,8 +9,12 @@ public final class RunReportWriter: ReportSink {
   public let partialFolder: String
   private let deposits: BufferedFileWriter
   private let rejects: BufferedFileWriter
+  struct AccountKey: Hashable {
+    var smartAccount: String
+    var virtualAccount: String
+  }
   /// Quantities per SA/VA for the HTML page's chart: bounded by the registry's size.
-  private(set) var totalsByAccount: [String: (available: Int, held: Int)] = [:]
+  private(set) var totalsByAccount: [AccountKey: (available: Int, held: Int)] = [:]
   /// The first rejects, for the HTML page (the CSV has them all).
   private(set) var firstRejects: [Reject] = []
   static let htmlRejectLimit = 2000
@@ -39,7 +43,7 @@ public final class RunReportWriter: ReportSink {
   }
 
   /// Where the current file's rows start, to take them back if the file is not committed.
-  private var fileMark: (deposits: UInt64, rejects: UInt64, totals: [String: (available: Int, held: Int)], firstRejects: Int)?
+  private var fileMark: (deposits: UInt64, rejects: UInt64, totals: [AccountKey: (available: Int, held: Int)], firstRejects: Int)?
 
   public func beginFile() throws {
     fileMark = (deposits.offset, rejects.offset, totalsByAccount, firstRejects.count)
@@ -55,10 +59,12 @@ public final class RunReportWriter: ReportSink {
 
   public func deposit(_ deposit: Deposit, row: [UInt8]) throws {
     try deposits.write(bytes: row)
-    let key = deposit.smartAccount + " / " + deposit.virtualAccount
-    var totals = totalsByAccount[key] ?? (0, 0)
-    if deposit.status == .held { totals.held += deposit.quantity } else { totals.available += deposit.quantity }
-    totalsByAccount[key] = totals
+    let key = AccountKey(smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount)
+    if deposit.status == .held {
+      totalsByAccount[key, default: (0, 0)].held += deposit.quantity
+    } else {
+      totalsByAccount[key, default: (0, 0)].available += deposit.quantity
+    }
   }
 
   public func reject(_ reject: Reject) throws {
@@ -77,7 +83,9 @@ public final class RunReportWriter: ReportSink {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let json = String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n"
     try FileMover.writeDurably(json, to: (partialFolder as NSString).appendingPathComponent("summary.json"))
-    let html = RunReportPage(summary: summary, totalsByAccount: totalsByAccount, rejects: firstRejects).render()
+    var totals: [String: (available: Int, held: Int)] = [:]
+    for (key, value) in totalsByAccount { totals[key.smartAccount + " / " + key.virtualAccount] = value }
+    let html = RunReportPage(summary: summary, totalsByAccount: totals, rejects: firstRejects).render()
     try FileMover.writeDurably(html, to: (partialFolder as NSString).appendingPathComponent("report.html"))
     guard rename(partialFolder, finalFolder) == 0 else {
       throw ReportError(path: finalFolder, cause: "cannot publish the report folder: \(String(cString: strerror(errno)))")

@@ -44,23 +44,39 @@ public struct DepositRowFormatter: Sendable {
     self.file = file
   }
 
+  /// Appends the deposit's row to `bytes`.
+  public func append(_ deposit: Deposit, to bytes: inout [UInt8]) {
+    CSVFormatter.appendCell(runID, to: &bytes)
+    for value in [file, deposit.webOrderID, deposit.lineNumber, deposit.sku] {
+      bytes.append(0x2C)
+      CSVFormatter.appendCell(value, to: &bytes)
+    }
+    bytes.append(0x2C)
+    CSVFormatter.appendNumber(deposit.quantity, to: &bytes)
+    bytes.append(0x2C)
+    CSVFormatter.appendCell(deposit.licenseType.rawValue, to: &bytes)
+    bytes.append(0x2C)
+    if let months = deposit.termMonths { CSVFormatter.appendNumber(months, to: &bytes) }
+    for value in [deposit.startDate ?? "", deposit.smartAccount, deposit.virtualAccount, deposit.status.rawValue] {
+      bytes.append(0x2C)
+      CSVFormatter.appendCell(value, to: &bytes)
+    }
+    bytes.append(0x0D)
+    bytes.append(0x0A)
+  }
+
   public func row(_ deposit: Deposit) -> [UInt8] {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(160)
-    CSVFormatter.appendRow(
-      [
-        runID, file, deposit.webOrderID, deposit.lineNumber, deposit.sku, String(deposit.quantity),
-        deposit.licenseType.rawValue, deposit.termMonths.map(String.init) ?? "", deposit.startDate ?? "",
-        deposit.smartAccount, deposit.virtualAccount, deposit.status.rawValue,
-      ], to: &bytes)
+    append(deposit, to: &bytes)
     return bytes
   }
 }
 
 /// What the parsing stage hands to the ledger stage, one per record read.
 enum LineEvent: Sendable {
-  /// A line that passed validation and routing, with its report row.
-  case deposit(Deposit, row: [UInt8])
+  /// A line that passed validation and routing.
+  case deposit(Deposit)
   /// A line rejected by parsing, validation or routing, with its own reason.
   case reject(Reject)
 }
@@ -68,7 +84,7 @@ enum LineEvent: Sendable {
 /// What the parsing stage sends: batches of events, then how the file ended.
 enum ParseMessage: Sendable {
   case events([LineEvent])
-  case finished(digest: String)
+  case finished(digest: String, bytes: Int64)
   case failed(IngestError)
 }
 
@@ -76,8 +92,8 @@ enum ParseMessage: Sendable {
 /// one ledger transaction together with the file's record.
 ///
 /// Parsing, validation and routing run on their own thread and hand batches
-/// of lines through a bounded queue to the ledger writes on the calling
-/// thread, so that the two overlap on two cores while memory stays bounded
+/// of lines through a bounded queue to the ledger writes (and report rows) on
+/// the calling thread, so that the two overlap on two cores while memory stays bounded
 /// by the queue. Every decision that depends on the ledger (duplicates,
 /// conflicts, order atomicity) is taken on the writing side, in file order.
 public struct OrderFileProcessor: Sendable {
@@ -97,14 +113,20 @@ public struct OrderFileProcessor: Sendable {
     self.limits = limits
   }
 
-  /// Deposits the file's lines. Throws `IngestError` (nothing committed) when
-  /// the whole file must be quarantined; any other error is a ledger failure.
+  /// Deposits the file's lines and returns their counts and the file's
+  /// SHA-256, computed over exactly the bytes that were parsed. `sha256`,
+  /// when the caller hashed the file first, must match it. Throws
+  /// `IngestError` (nothing committed) when the whole file must be
+  /// quarantined; any other error is a ledger failure.
   public func process(
-    _ file: InboxFile, sha256: String, runID: String, ledger: Ledger, report: ReportSink?
-  ) throws -> LineCounts {
+    _ file: InboxFile, sha256: String?, runID: String, ledger: Ledger, report: ReportSink?
+  ) throws -> (counts: LineCounts, sha256: String) {
+    // The real hash is known once the file has been read; the placeholder
+    // is replaced in the same transaction.
     let record = FileRecord(
-      sha256: sha256, name: file.name, format: file.format, sender: file.sender.name, runID: runID,
-      outcome: "processed", lines: 0, rejected: 0, reason: "", disposition: "pending")
+      sha256: sha256 ?? "pending-\(UUID().uuidString)", name: file.name, format: file.format,
+      sender: file.sender.name, runID: runID, outcome: "processed", lines: 0, rejected: 0, reason: "",
+      disposition: "pending", size: file.size)
     let formatter = DepositRowFormatter(runID: runID, file: file.name)
     try report?.beginFile()
     do {
@@ -118,30 +140,31 @@ public struct OrderFileProcessor: Sendable {
   }
 
   private func deposit(
-    _ file: InboxFile, sha256: String, formatter: DepositRowFormatter, session: DepositSession, report: ReportSink?
-  ) throws -> LineCounts {
+    _ file: InboxFile, sha256: String?, formatter: DepositRowFormatter, session: DepositSession, report: ReportSink?
+  ) throws -> (counts: LineCounts, sha256: String) {
       let queue = BlockingQueue<ParseMessage>(capacity: Self.queueDepth)
       let parser = Thread { [self] in
-        parse(file, formatter: formatter, into: queue)
+        parse(file, into: queue)
       }
       parser.stackSize = 1 << 20
       parser.start()
       // However this ends, the parsing thread is told to stop.
       defer { queue.close() }
-      var work = FileWork(session: session, file: file.name, atomicity: atomicity, report: report)
+      var work = FileWork(
+        session: session, file: file.name, atomicity: atomicity, report: report, formatter: formatter)
       while let message = queue.take() {
         switch message {
         case .events(let events):
           for event in events { try work.apply(event) }
         case .failed(let error):
           throw error
-        case .finished(let digest):
-          guard digest == sha256 else {
+        case .finished(let digest, let bytes):
+          guard digest == sha256 ?? digest, bytes == file.size else {
             throw IngestError(
               .changedWhileReading, file: file.name,
               message: "the file changed while it was read; it will be taken when it is complete")
           }
-          try session.finish(lines: work.counts.read, rejected: work.counts.rejected)
+          try session.finish(lines: work.counts.read, rejected: work.counts.rejected, sha256: digest)
           try work.flushReport()
           if let report {
             if work.reportNeedsRewrite {
@@ -152,14 +175,14 @@ public struct OrderFileProcessor: Sendable {
             }
             try session.rejectsOfThisFile { try report.reject($0) }
           }
-          return work.counts
+          return (work.counts, digest)
         }
       }
       throw IngestError(.unreadable, file: file.name, message: "the reader stopped without finishing")
   }
 
   /// The parsing stage: reads, validates and routes, in batches.
-  private func parse(_ file: InboxFile, formatter: DepositRowFormatter, into queue: BlockingQueue<ParseMessage>) {
+  private func parse(_ file: InboxFile, into queue: BlockingQueue<ParseMessage>) {
     do {
       let (source, bytes) = try OrderSources.open(
         path: file.path, displayName: file.name, format: file.format, limits: limits)
@@ -168,7 +191,7 @@ public struct OrderFileProcessor: Sendable {
       var read = 0
       while let parsed = try source.next() {
         read += 1
-        batch.append(event(for: parsed, file: file, formatter: formatter))
+        batch.append(event(for: parsed, file: file))
         if batch.count == Self.batchSize {
           guard queue.put(.events(batch)) else { return }
           batch.removeAll(keepingCapacity: true)
@@ -176,13 +199,13 @@ public struct OrderFileProcessor: Sendable {
         }
       }
       if !batch.isEmpty { guard queue.put(.events(batch)) else { return } }
-      queue.put(.finished(digest: bytes.digest()))
+      queue.put(.finished(digest: bytes.digest(), bytes: bytes.rawBytesRead))
     } catch {
       queue.put(.failed(error))
     }
   }
 
-  private func event(for parsed: ParsedRecord, file: InboxFile, formatter: DepositRowFormatter) -> LineEvent {
+  private func event(for parsed: ParsedRecord, file: InboxFile) -> LineEvent {
     switch parsed {
     case .malformed(let record, let order, let number, let message):
       return .reject(
@@ -192,7 +215,7 @@ public struct OrderFileProcessor: Sendable {
     case .line(let line):
       switch validator.validate(line).flatMap({ router.route($0, from: file.sender) }) {
       case .success(let deposit):
-        return .deposit(deposit, row: formatter.row(deposit))
+        return .deposit(deposit)
       case .failure(let problem):
         return .reject(
           Reject(
@@ -214,23 +237,33 @@ private struct FileWork {
   let file: String
   let atomicity: Atomicity
   let report: ReportSink?
+  let formatter: DepositRowFormatter
   var counts = LineCounts()
   var rejectedOrders: Set<String> = []
   private var pendingOrder = ""
-  private var pendingRows: [(Deposit, [UInt8])] = []
+  private var pendingRows: [Deposit] = []
   /// Set when an order was rejected after some of its rows were reported.
   private(set) var reportNeedsRewrite = false
 
-  init(session: DepositSession, file: String, atomicity: Atomicity, report: ReportSink?) {
+  init(
+    session: DepositSession, file: String, atomicity: Atomicity, report: ReportSink?, formatter: DepositRowFormatter
+  ) {
     self.session = session
     self.file = file
     self.atomicity = atomicity
     self.report = report
+    self.formatter = formatter
   }
+
+  private var scratch: [UInt8] = []
 
   mutating func flushReport() throws {
     if let report {
-      for (deposit, row) in pendingRows { try report.deposit(deposit, row: row) }
+      for deposit in pendingRows {
+        formatter.append(deposit, to: &scratch)
+        try report.deposit(deposit, row: scratch)
+        scratch.removeAll(keepingCapacity: true)
+      }
     }
     pendingRows.removeAll(keepingCapacity: true)
   }
@@ -240,7 +273,7 @@ private struct FileWork {
     switch event {
     case .reject(let reject):
       try self.reject(reject)
-    case .deposit(let deposit, let row):
+    case .deposit(let deposit):
       if atomicity == .order && !rejectedOrders.isEmpty && rejectedOrders.contains(deposit.webOrderID) {
         try reject(
           rejection(
@@ -256,7 +289,7 @@ private struct FileWork {
             try flushReport()
             pendingOrder = deposit.webOrderID
           }
-          pendingRows.append((deposit, row))
+          pendingRows.append(deposit)
         }
       case .duplicate:
         counts.duplicate += 1

@@ -146,17 +146,22 @@ public struct RunPipeline {
     report: RunReportWriter, runID: String, summary: inout RunSummary
   ) throws -> RunSummary.FileDetail {
     var detail = RunSummary.FileDetail(name: file.name, format: file.format.rawValue, outcome: "processed", sender: file.sender.name)
-    let sha256: String
+    // A file is hashed before it is parsed only when it could be a duplicate:
+    // when some processed file had the same size. Otherwise its hash is
+    // computed while it is parsed, and the file is read once.
+    var sha256: String?
     do {
-      sha256 = try sha256OfFile(atPath: file.path)
+      if try file.format == .transfer || ledger.hasProcessedFile(size: file.size) {
+        sha256 = try sha256OfFile(atPath: file.path)
+      }
     } catch {
       summary.files.seen -= 1
       summary.notTaken.append(.init(name: file.name, reason: "cannot read: \(error)"))
       options.log("not taken: \(file.name): cannot read: \(error)")
       return RunSummary.FileDetail(name: file.name, format: file.format.rawValue, outcome: "unreadable", reason: "\(error)")
     }
-    detail.sha256 = sha256
-    if let earlier = try ledger.processedFile(sha256: sha256) {
+    if let sha256, let earlier = try ledger.processedFile(sha256: sha256) {
+      detail.sha256 = sha256
       summary.files.duplicate += 1
       detail.outcome = "duplicate"
       detail.reason = "same content as \(earlier.name), processed by run \(earlier.runID)"
@@ -167,7 +172,8 @@ public struct RunPipeline {
     }
     do {
       if file.format == .transfer {
-        let counts = try transfers.process(file, sha256: sha256, runID: runID, ledger: ledger, report: report)
+        let counts = try transfers.process(
+          file, sha256: sha256 ?? sha256OfFile(atPath: file.path), runID: runID, ledger: ledger, report: report)
         summary.transfers.applied += counts.applied
         summary.transfers.rejected += counts.rejected
         summary.transfers.duplicate += counts.duplicate
@@ -178,7 +184,9 @@ public struct RunPipeline {
         detail.deposited = counts.applied
         detail.duplicate = counts.duplicate
       } else {
-        let counts = try processor.process(file, sha256: sha256, runID: runID, ledger: ledger, report: report)
+        let (counts, digest) = try processor.process(
+          file, sha256: sha256, runID: runID, ledger: ledger, report: report)
+        sha256 = digest
         if processor.progress != nil { options.progress?("") }
         add(counts, to: &summary)
         detail.lines = counts.read
@@ -200,16 +208,18 @@ public struct RunPipeline {
       detail.reason = error.description
       options.log("quarantined: \(error)")
       if !options.dryRun {
+        let hash = try sha256 ?? sha256OfFile(atPath: file.path)
         try ledger.recordQuarantine(
           FileRecord(
-            sha256: sha256, name: file.name, format: file.format, sender: file.sender.name, runID: runID,
+            sha256: hash, name: file.name, format: file.format, sender: file.sender.name, runID: runID,
             outcome: "quarantined", lines: 0, rejected: 0, reason: error.description, disposition: "quarantined"))
         detail.movedTo = quarantine(file, error: error, runID: runID, summary: &summary)
       }
       return detail
     }
     summary.files.processed += 1
-    if let fileID = try ledger.processedFile(sha256: sha256)?.id, !options.dryRun {
+    detail.sha256 = sha256 ?? ""
+    if let sha256, let fileID = try ledger.processedFile(sha256: sha256)?.id, !options.dryRun {
       if config.onSuccess == .move {
         detail.movedTo = archive(file, fileID: fileID, ledger: ledger, runID: runID, summary: &summary)
       } else {

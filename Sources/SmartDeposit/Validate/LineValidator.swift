@@ -49,7 +49,7 @@ public struct LineValidator: Sendable {
         LineProblem(.unknownSmartAccount, "Smart Account '\(line.smartAccount)' is not in the registry"))
     }
     let requestedVA = line.virtualAccount.isEmpty ? "DEFAULT" : line.virtualAccount
-    if account.type == .limitedUse && requestedVA.lowercased() != "default" {
+    if account.type == .limitedUse && requestedVA != "DEFAULT" && requestedVA.lowercased() != "default" {
       return .failure(
         LineProblem(
           .virtualAccountNotAllowed,
@@ -68,7 +68,8 @@ public struct LineValidator: Sendable {
       return .failure(
         LineProblem(.invalidQuantity, "quantity \(shown) is not a whole number from 1 to \(maxQuantity)"))
     }
-    guard let licenseType = LicenseType(rawValue: line.licenseType.uppercased()) else {
+    guard let licenseType = LicenseType(rawValue: line.licenseType) ?? LicenseType(rawValue: line.licenseType.uppercased())
+    else {
       let shown = line.licenseType.isEmpty ? "empty" : "'\(line.licenseType)'"
       return .failure(LineProblem(.invalidLicenseType, "license type \(shown) is not PERPETUAL or TERM"))
     }
@@ -124,18 +125,23 @@ public enum CalendarDate {
 
   /// Year, month and day of a YYYY-MM-DD date, or nil.
   public static func parse(_ text: String) -> (year: Int, month: Int, day: Int)? {
-    let bytes = Array(text.utf8)
-    guard bytes.count == 10, bytes[4] == 0x2D, bytes[7] == 0x2D else { return nil }
-    func number(_ range: Range<Int>) -> Int? {
-      var value = 0
-      for index in range {
-        let byte = bytes[index]
-        guard byte >= 0x30 && byte <= 0x39 else { return nil }
-        value = value * 10 + Int(byte - 0x30)
+    guard text.utf8.count == 10 else { return nil }
+    var text = text
+    let fields: (Int, Int, Int)? = text.withUTF8 { bytes in
+      guard bytes[4] == 0x2D, bytes[7] == 0x2D else { return nil }
+      func number(_ range: Range<Int>) -> Int? {
+        var value = 0
+        for index in range {
+          let byte = bytes[index]
+          guard byte >= 0x30 && byte <= 0x39 else { return nil }
+          value = value * 10 + Int(byte - 0x30)
+        }
+        return value
       }
-      return value
+      guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+      return (year, month, day)
     }
-    guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+    guard let (year, month, day) = fields else { return nil }
     guard year >= 1900, (1...12).contains(month), day >= 1 else { return nil }
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
     let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
