@@ -8,6 +8,7 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidGzip = "invalid-gzip"
     case notWellFormed = "not-well-formed"
     case doctype = "doctype-forbidden"
+    case xinclude = "xinclude-forbidden"
     case unknownRoot = "unknown-root"
     case missingColumns = "missing-columns"
     case duplicateColumns = "duplicate-columns"

@@ -107,6 +107,12 @@ public final class XMLOrderReader: OrderLineSource {
         if depth >= limits.maxDepth {
           throw failure(.tooDeep, "elements nest deeper than limits.max_depth (\(limits.maxDepth))", line: nodeLine())
         }
+        if let namespace = xmlTextReaderConstNamespaceUri(reader),
+          String(cString: namespace).hasPrefix("http://www.w3.org/2001/XInclude")
+            || String(cString: namespace).hasPrefix("http://www.w3.org/2003/XInclude")
+        {
+          throw failure(.xinclude, "XInclude is not allowed in order files; nothing was included", line: nodeLine())
+        }
         let name = localName()
         let empty = xmlTextReaderIsEmptyElement(reader) == 1
         if depth == 0 {
