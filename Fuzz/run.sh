@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 seconds=${1:-900}
 which=${2:-all}
 swift build -c debug --scratch-path ../.build-fuzz \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+  -Xswiftc -sanitize=fuzzer,address
 bin=$(swift build -c debug --scratch-path ../.build-fuzz --show-bin-path)
 mkdir -p findings work/csv work/xml
 for target in csv xml; do

@@ -3,4 +3,4 @@
 # checked-in .swift-format.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift format format --in-place --recursive --parallel Package.swift Sources Tests
+swift format format --in-place --recursive --parallel Package.swift Sources Tests Fuzz/Package.swift Fuzz/Sources

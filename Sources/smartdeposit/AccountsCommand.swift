@@ -7,7 +7,8 @@ struct AccountsCommand: ParsableCommand {
     subcommands: [List.self, Sync.self])
 
   struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the Smart Accounts and Virtual Accounts in the ledger.")
+    static let configuration = CommandConfiguration(
+      abstract: "Show the Smart Accounts and Virtual Accounts in the ledger.")
 
     @OptionGroup var options: ConfigOption
 
@@ -25,8 +26,11 @@ struct AccountsCommand: ParsableCommand {
         let rows = registry.all.map {
           [$0.identifier, $0.type.rawValue, $0.partner, $0.name, $0.virtualAccounts.joined(separator: ";")]
         }
-        print(CommandSupport.table(["smart_account", "type", "partner", "name", "virtual_accounts"], rows), terminator: "")
-        if registry.count == 0 { CommandSupport.printError("smartdeposit: the registry is empty; run `smartdeposit accounts sync`") }
+        print(
+          CommandSupport.table(["smart_account", "type", "partner", "name", "virtual_accounts"], rows), terminator: "")
+        if registry.count == 0 {
+          CommandSupport.printError("smartdeposit: the registry is empty; run `smartdeposit accounts sync`")
+        }
       } catch {
         throw fail(error)
       }

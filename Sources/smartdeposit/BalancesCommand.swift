@@ -33,12 +33,16 @@ struct BalancesCommand: ParsableCommand {
       print(CSVFormatter.row(["smart_account", "virtual_account", "sku", "available", "held"]), terminator: "")
       for balance in balances {
         print(
-          CSVFormatter.row([balance.smartAccount, balance.virtualAccount, balance.sku, "\(balance.available)", "\(balance.held)"]),
+          CSVFormatter.row([
+            balance.smartAccount, balance.virtualAccount, balance.sku, "\(balance.available)", "\(balance.held)",
+          ]),
           terminator: "")
       }
     case .table, .html:
       let rows = balances.map { [$0.smartAccount, $0.virtualAccount, $0.sku, "\($0.available)", "\($0.held)"] }
-      print(CommandSupport.table(["smart_account", "virtual_account", "sku", "available", "held"], rows, numeric: [3, 4]), terminator: "")
+      print(
+        CommandSupport.table(["smart_account", "virtual_account", "sku", "available", "held"], rows, numeric: [3, 4]),
+        terminator: "")
     }
   }
 }

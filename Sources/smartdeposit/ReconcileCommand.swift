@@ -31,7 +31,9 @@ struct ReconcileCommand: ParsableCommand {
   func validate() throws {
     if format == .table { throw ValidationError("--format must be csv, json or html") }
     for (name, value) in [("--since", since), ("--until", until), ("--as-of", asOf)] {
-      if let value, !CalendarDate.isValid(value) { throw ValidationError("\(name) '\(value)' is not a date (YYYY-MM-DD)") }
+      if let value, !CalendarDate.isValid(value) {
+        throw ValidationError("\(name) '\(value)' is not a date (YYYY-MM-DD)")
+      }
     }
   }
 

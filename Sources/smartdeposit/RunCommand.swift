@@ -56,14 +56,20 @@ struct RunCommand: ParsableCommand {
     if !summary.recoveredRuns.isEmpty {
       text += "  recovered after interrupted run(s): \(summary.recoveredRuns.joined(separator: ", "))\n"
     }
-    text += "  files:  \(summary.files.seen) seen, \(summary.files.processed) processed, \(summary.files.duplicate) duplicate, \(summary.files.quarantined) quarantined, \(summary.files.notReady) not ready\n"
-    text += "  lines:  \(summary.lines.read) read, \(summary.lines.deposited) deposited (\(summary.lines.held) held), \(summary.lines.duplicate) duplicate, \(summary.lines.rejected) rejected\n"
+    text +=
+      "  files:  \(summary.files.seen) seen, \(summary.files.processed) processed, \(summary.files.duplicate) duplicate, \(summary.files.quarantined) quarantined, \(summary.files.notReady) not ready\n"
+    text +=
+      "  lines:  \(summary.lines.read) read, \(summary.lines.deposited) deposited (\(summary.lines.held) held), \(summary.lines.duplicate) duplicate, \(summary.lines.rejected) rejected\n"
     text += "  licenses: \(summary.quantity.deposited) deposited, \(summary.quantity.held) of them held\n"
     if summary.transfers.applied + summary.transfers.rejected + summary.transfers.duplicate > 0 {
-      text += "  transfers: \(summary.transfers.applied) applied (\(summary.transfers.quantity) licenses), \(summary.transfers.duplicate) duplicate, \(summary.transfers.rejected) rejected\n"
+      text +=
+        "  transfers: \(summary.transfers.applied) applied (\(summary.transfers.quantity) licenses), \(summary.transfers.duplicate) duplicate, \(summary.transfers.rejected) rejected\n"
     }
     if !summary.rejectsByCode.isEmpty {
-      text += "  rejects: " + summary.rejectsByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+      text +=
+        "  rejects: "
+        + summary.rejectsByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        + "\n"
     }
     for file in summary.filesDetail where file.outcome == "quarantined" {
       text += "  quarantined: \(file.reason)\n"

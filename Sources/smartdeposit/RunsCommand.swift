@@ -27,10 +27,14 @@ struct RunsCommand: ParsableCommand {
       return
     }
     let rows = runs.map {
-      [$0.id, $0.startedAt, $0.finishedAt ?? "", $0.status, $0.exitCode.map(String.init) ?? "", "\($0.filesProcessed)", "\($0.linesDeposited)", "\($0.linesRejected)"]
+      [
+        $0.id, $0.startedAt, $0.finishedAt ?? "", $0.status, $0.exitCode.map(String.init) ?? "", "\($0.filesProcessed)",
+        "\($0.linesDeposited)", "\($0.linesRejected)",
+      ]
     }
     print(
-      CommandSupport.table(["run", "started", "finished", "status", "exit", "files", "deposited", "rejected"], rows, numeric: [4, 5, 6, 7]),
+      CommandSupport.table(
+        ["run", "started", "finished", "status", "exit", "files", "deposited", "rejected"], rows, numeric: [4, 5, 6, 7]),
       terminator: "")
   }
 }

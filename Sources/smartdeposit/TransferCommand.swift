@@ -8,10 +8,14 @@ struct TransferCommand: ParsableCommand {
 
   @OptionGroup var options: ConfigOption
 
-  @Option(help: "Apply the file as this configured partner (only its own holding accounts); without it, as the operator.")
+  @Option(
+    help: "Apply the file as this configured partner (only its own holding accounts); without it, as the operator.")
   var partner: String?
 
-  @Argument(help: "A transfer CSV (transfer_id,from_smart_account,web_order_id,line_number,quantity,to_smart_account,to_virtual_account).")
+  @Argument(
+    help:
+      "A transfer CSV (transfer_id,from_smart_account,web_order_id,line_number,quantity,to_smart_account,to_virtual_account)."
+  )
   var file: String
 
   func run() throws {
@@ -40,7 +44,9 @@ struct TransferCommand: ParsableCommand {
       print("\(reject.file):\(reject.record): \(reject.code.rawValue): \(reject.message)")
     }
     let counts = result.counts
-    print("transfers: \(counts.applied) applied (\(counts.quantity) licenses), \(counts.duplicate) duplicate, \(counts.rejected) rejected")
+    print(
+      "transfers: \(counts.applied) applied (\(counts.quantity) licenses), \(counts.duplicate) duplicate, \(counts.rejected) rejected"
+    )
     if counts.rejected > 0 { throw ExitCode(65) }
   }
 }

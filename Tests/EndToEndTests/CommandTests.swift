@@ -7,10 +7,13 @@ import Testing
 struct CommandTests {
   /// Copies the shipped sample and pipeline.conf into a temporary folder, as a fresh clone would have them.
   private func sampleCopy() throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-sample-\(UUID().uuidString)")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "smartdeposit-sample-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("SampleOrders"), to: folder.appendingPathComponent("SampleOrders"))
-    try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("pipeline.conf"), to: folder.appendingPathComponent("pipeline.conf"))
+    try FileManager.default.copyItem(
+      at: packageRoot.appendingPathComponent("SampleOrders"), to: folder.appendingPathComponent("SampleOrders"))
+    try FileManager.default.copyItem(
+      at: packageRoot.appendingPathComponent("pipeline.conf"), to: folder.appendingPathComponent("pipeline.conf"))
     return folder
   }
 
@@ -42,13 +45,18 @@ struct CommandTests {
     #expect(balancesBefore.standardOutput == balancesAfter.standardOutput)
     #expect(balancesAfter.standardOutput.contains("\"held\""))
     // Nothing in the sample moved.
-    let sample = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("SampleOrders").path).sorted()
-    let shipped = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("SampleOrders").path).sorted()
+    let sample = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("SampleOrders").path)
+      .sorted()
+    let shipped = try FileManager.default.contentsOfDirectory(
+      atPath: packageRoot.appendingPathComponent("SampleOrders").path
+    ).sorted()
     #expect(sample == shipped)
 
-    let reconcile = try runCommand(["reconcile", "--against", "SampleOrders/ssm-licenses.csv", "--format", "json"], in: folder)
+    let reconcile = try runCommand(
+      ["reconcile", "--against", "SampleOrders/ssm-licenses.csv", "--format", "json"], in: folder)
     #expect(reconcile.status == 65)
-    let report = try #require(try JSONSerialization.jsonObject(with: Data(reconcile.standardOutput.utf8)) as? [String: Any])
+    let report = try #require(
+      try JSONSerialization.jsonObject(with: Data(reconcile.standardOutput.utf8)) as? [String: Any])
     let differences = try #require(report["differences"] as? [[String: Any]])
     #expect(differences.count == 1)
   }
@@ -56,10 +64,15 @@ struct CommandTests {
   @Test func checkPrintsFileLineCodeMessage() throws {
     let folder = try sampleCopy()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let output = try runCommand(["check", "SampleOrders/ccw-orders-2026-11-28-corrections.csv", "SampleOrders/ccw-orders-2026-11-27.xml"], in: folder)
+    let output = try runCommand(
+      ["check", "SampleOrders/ccw-orders-2026-11-28-corrections.csv", "SampleOrders/ccw-orders-2026-11-27.xml"],
+      in: folder)
     #expect(output.status == 65)
     let lines = output.standardOutput.split(separator: "\n").map(String.init)
-    #expect(lines.first == "SampleOrders/ccw-orders-2026-11-28-corrections.csv:2: unknown-smart-account: Smart Account 'acme.co' is not in the registry")
+    #expect(
+      lines.first
+        == "SampleOrders/ccw-orders-2026-11-28-corrections.csv:2: unknown-smart-account: Smart Account 'acme.co' is not in the registry"
+    )
     #expect(lines.count == 6)
     #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("var/ledger.sqlite").path))
     let clean = try runCommand(["check", "SampleOrders/ccw-orders-2026-11-27.xml"], in: folder)
@@ -74,7 +87,8 @@ struct CommandTests {
     #expect(usage.status == 64)
     let noConfig = try runCommand(["run", "--config", "missing.conf"], in: drop.root)
     #expect(noConfig.status == 78)
-    try "[drop]\ninbox = 3\n".write(toFile: drop.root.appendingPathComponent("bad.conf").path, atomically: true, encoding: .utf8)
+    try "[drop]\ninbox = 3\n".write(
+      toFile: drop.root.appendingPathComponent("bad.conf").path, atomically: true, encoding: .utf8)
     let badConfig = try runCommand(["run", "--config", "bad.conf"], in: drop.root)
     #expect(badConfig.status == 78)
     #expect(badConfig.standardError.contains("drop.inbox"))
@@ -98,7 +112,8 @@ struct CommandTests {
 
   @Test func unwritableReportsFolderStopsWith74BeforeAnyDeposit() throws {
     let drop = try TestDrop()
-    try FileManager.default.createDirectory(at: drop.root.appendingPathComponent("var"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: drop.root.appendingPathComponent("var"), withIntermediateDirectories: true)
     if getuid() == 0 {
       // root ignores permission bits: a file where the reports folder should be fails the same way.
       try "".write(to: drop.reportsDir, atomically: true, encoding: .utf8)

@@ -43,7 +43,8 @@ struct CrashTests {
       guard let enumerator = FileManager.default.enumerator(atPath: base.path) else { return }
       while let relative = enumerator.nextObject() as? String {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: base.appendingPathComponent(relative).path, isDirectory: &isDirectory),
+        guard
+          FileManager.default.fileExists(atPath: base.appendingPathComponent(relative).path, isDirectory: &isDirectory),
           !isDirectory.boolValue, !relative.hasSuffix(".reason.txt"), !relative.hasSuffix(".tmp")
         else { continue }
         var name = relative
@@ -118,7 +119,9 @@ struct CrashTests {
       #expect(try Self.state(of: folder) == expected)
     }
     #expect(killedWhileRunning >= points * 8 / 10, "only \(killedWhileRunning) kills hit a running process")
-    print("crash test: \(points) kills, \(killedWhileRunning) while running, \(instants.count) distinct instants over \(String(format: "%.2f", duration))s")
+    print(
+      "crash test: \(points) kills, \(killedWhileRunning) while running, \(instants.count) distinct instants over \(String(format: "%.2f", duration))s"
+    )
   }
 }
 

@@ -73,7 +73,8 @@ public final class TestDrop {
       """
     for partner in partners {
       config += "\n[[partner]]\nname = \"\(partner)\"\ninbox = \"\(partner)\"\n"
-      try FileManager.default.createDirectory(at: inbox.appendingPathComponent(partner), withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        at: inbox.appendingPathComponent(partner), withIntermediateDirectories: true)
     }
     try config.write(toFile: configPath, atomically: true, encoding: .utf8)
   }
@@ -101,7 +102,8 @@ public final class TestDrop {
   public func dropFixture(_ relativePath: String, as name: String? = nil) throws {
     let source = URL(fileURLWithPath: fixture(relativePath))
     let destination = inbox.appendingPathComponent(name ?? source.lastPathComponent)
-    try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
     try FileManager.default.copyItem(at: source, to: destination)
   }
 
@@ -119,7 +121,8 @@ public final class TestDrop {
 
   /// Lines of the named report of a run.
   public func report(_ result: RunResult, _ name: String) throws -> [[String]] {
-    let text = try String(contentsOfFile: (result.reportFolder as NSString).appendingPathComponent(name), encoding: .utf8)
+    let text = try String(
+      contentsOfFile: (result.reportFolder as NSString).appendingPathComponent(name), encoding: .utf8)
     return parseCSV(text)
   }
 
@@ -195,13 +198,15 @@ public func smartdepositExecutable() -> URL {
     candidates.append(folder.appendingPathComponent("smartdeposit"))
     folder = folder.deletingLastPathComponent()
   }
-  candidates.append(packageRoot.appendingPathComponent(".build/debug/smartdeposit"))
-  return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
+  let fallback = packageRoot.appendingPathComponent(".build/debug/smartdeposit")
+  return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? fallback
 }
 
 /// Runs the built command with arguments in a folder and waits for it.
 @discardableResult
-public func runCommand(_ arguments: [String], in folder: URL? = nil, timeout: TimeInterval = 300) throws -> ProcessOutput {
+public func runCommand(
+  _ arguments: [String], in folder: URL? = nil, timeout: TimeInterval = 300
+) throws -> ProcessOutput {
   let process = Process()
   process.executableURL = smartdepositExecutable()
   process.arguments = arguments

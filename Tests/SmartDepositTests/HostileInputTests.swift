@@ -28,7 +28,8 @@ struct HostileInputTests {
   private func everythingWritten(_ drop: TestDrop) throws -> String {
     var text = ""
     for folder in [drop.reportsDir, drop.quarantine] {
-      for name in drop.files(in: folder) where name.hasSuffix(".csv") || name.hasSuffix(".json") || name.hasSuffix(".html") || name.hasSuffix(".txt") {
+      for name in drop.files(in: folder)
+      where name.hasSuffix(".csv") || name.hasSuffix(".json") || name.hasSuffix(".html") || name.hasSuffix(".txt") {
         text += (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? ""
       }
     }
@@ -117,7 +118,8 @@ struct HostileInputTests {
   @Test func specialFilesAndOddNamesInTheInbox() throws {
     let drop = try TestDrop()
     #expect(mkfifo(drop.inbox.appendingPathComponent("pipe.xml").path, 0o644) == 0)
-    try FileManager.default.createDirectory(at: drop.inbox.appendingPathComponent("globalnet/nested"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: drop.inbox.appendingPathComponent("globalnet/nested"), withIntermediateDirectories: true)
     let names = ["with space.csv", "new\nline.csv", "quote\"d.csv", "naïve-ü.csv", "-leading-dash.csv"]
     for (index, name) in names.enumerated() {
       try drop.drop(name, "\(csvHeader)\n\(700 + index),S,P,2026-11-27,1.0,SKU,1,PERPETUAL,,,acme.com,,,\n")
@@ -142,7 +144,8 @@ struct HostileInputTests {
     _ = try drop.run()
     let archived = drop.files(in: drop.archive)
     #expect(archived.count == 2)
-    let contents = Set(try archived.map { try String(contentsOf: drop.archive.appendingPathComponent($0), encoding: .utf8) })
+    let contents = Set(
+      try archived.map { try String(contentsOf: drop.archive.appendingPathComponent($0), encoding: .utf8) })
     #expect(contents.count == 2)
   }
 }

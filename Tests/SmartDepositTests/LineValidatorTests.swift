@@ -5,7 +5,8 @@ import Testing
 struct LineValidatorTests {
   let registry = Registry([
     SmartAccount(identifier: "acme.com", name: "Acme", type: .customer, virtualAccounts: ["Campus"]),
-    SmartAccount(identifier: "holding.gn.example", name: "GN", type: .holding, partner: "globalnet", virtualAccounts: []),
+    SmartAccount(
+      identifier: "holding.gn.example", name: "GN", type: .holding, partner: "globalnet", virtualAccounts: []),
     SmartAccount(identifier: "joe@gmail.com", name: "Joe", type: .limitedUse, virtualAccounts: []),
   ])
 
@@ -35,8 +36,12 @@ struct LineValidatorTests {
   }
 
   @Test func holdingAccountsGetHeldDeposits() throws {
-    let deposit = try LineValidator(registry: registry).validate(line { $0.smartAccount = "holding.gn.example"; $0.virtualAccount = "" })
-      .flatMap { Router().route($0, from: .partner("globalnet")) }.get()
+    let deposit = try LineValidator(registry: registry).validate(
+      line {
+        $0.smartAccount = "holding.gn.example"; $0.virtualAccount = ""
+      }
+    )
+    .flatMap { Router().route($0, from: .partner("globalnet")) }.get()
     #expect(deposit.status == .held)
     #expect(deposit.virtualAccount == "DEFAULT")
     #expect(deposit.source == "globalnet")
@@ -71,7 +76,10 @@ struct LineValidatorTests {
     case "missing-smart-account": candidate = line { $0.smartAccount = "" }
     case "unknown-smart-account": candidate = line { $0.smartAccount = "nope.example" }
     case "unknown-virtual-account": candidate = line { $0.virtualAccount = "Other" }
-    case "virtual-account-not-allowed": candidate = line { $0.smartAccount = "joe@gmail.com"; $0.virtualAccount = "Office" }
+    case "virtual-account-not-allowed":
+      candidate = line {
+        $0.smartAccount = "joe@gmail.com"; $0.virtualAccount = "Office"
+      }
     case "invalid-quantity-zero": candidate = line { $0.quantity = "0" }
     case "invalid-quantity-fraction": candidate = line { $0.quantity = "1.5" }
     case "invalid-quantity-too-many": candidate = line { $0.quantity = "1000001" }
@@ -86,7 +94,9 @@ struct LineValidatorTests {
     case "missing-order-id": candidate = line { $0.webOrderID = "" }
     case "missing-line-number": candidate = line { $0.lineNumber = "" }
     case "unauthorized-account":
-      candidate = line { $0.smartAccount = "holding.gn.example"; $0.virtualAccount = "" }
+      candidate = line {
+        $0.smartAccount = "holding.gn.example"; $0.virtualAccount = ""
+      }
       sender = .partner("netpro")
     default: candidate = line()
     }
@@ -95,13 +105,29 @@ struct LineValidatorTests {
 
   @Test func accountRules() {
     let domains = PublicMailDomains(configured: ["example-mail.org"])
-    #expect(SmartAccount(identifier: "gmail.com", name: "", type: .customer, virtualAccounts: []).violation(publicDomains: domains) != nil)
-    #expect(SmartAccount(identifier: "example-mail.org", name: "", type: .holding, virtualAccounts: []).violation(publicDomains: domains) != nil)
-    #expect(SmartAccount(identifier: "acme.com", name: "", type: .limitedUse, virtualAccounts: []).violation(publicDomains: domains) != nil)
-    #expect(SmartAccount(identifier: "joe@acme.com", name: "", type: .limitedUse, virtualAccounts: []).violation(publicDomains: domains) != nil)
-    #expect(SmartAccount(identifier: "joe@gmail.com", name: "", type: .limitedUse, virtualAccounts: ["Extra"]).violation(publicDomains: domains) != nil)
-    #expect(SmartAccount(identifier: "joe@example-mail.org", name: "", type: .limitedUse, virtualAccounts: []).violation(publicDomains: domains) == nil)
-    #expect(SmartAccount(identifier: "Emea.Acme.com", name: "", type: .customer, virtualAccounts: []).violation(publicDomains: domains) == nil)
-    #expect(SmartAccount(identifier: "acme", name: "", type: .customer, virtualAccounts: []).violation(publicDomains: domains) != nil)
+    #expect(
+      SmartAccount(identifier: "gmail.com", name: "", type: .customer, virtualAccounts: []).violation(
+        publicDomains: domains) != nil)
+    #expect(
+      SmartAccount(identifier: "example-mail.org", name: "", type: .holding, virtualAccounts: []).violation(
+        publicDomains: domains) != nil)
+    #expect(
+      SmartAccount(identifier: "acme.com", name: "", type: .limitedUse, virtualAccounts: []).violation(
+        publicDomains: domains) != nil)
+    #expect(
+      SmartAccount(identifier: "joe@acme.com", name: "", type: .limitedUse, virtualAccounts: []).violation(
+        publicDomains: domains) != nil)
+    #expect(
+      SmartAccount(identifier: "joe@gmail.com", name: "", type: .limitedUse, virtualAccounts: ["Extra"]).violation(
+        publicDomains: domains) != nil)
+    #expect(
+      SmartAccount(identifier: "joe@example-mail.org", name: "", type: .limitedUse, virtualAccounts: []).violation(
+        publicDomains: domains) == nil)
+    #expect(
+      SmartAccount(identifier: "Emea.Acme.com", name: "", type: .customer, virtualAccounts: []).violation(
+        publicDomains: domains) == nil)
+    #expect(
+      SmartAccount(identifier: "acme", name: "", type: .customer, virtualAccounts: []).violation(publicDomains: domains)
+        != nil)
   }
 }

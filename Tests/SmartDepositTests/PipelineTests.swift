@@ -106,7 +106,8 @@ struct PipelineTests {
     _ = try drop.run()
     try drop.drop(
       "two.csv",
-      "\(csvHeader)\n100,S,P,2026-11-27,1.0,SKU-A,5,PERPETUAL,,,ACME.com,default,,\n101,S,P,2026-11-27,1.0,SKU-B,2,PERPETUAL,,,acme.com,,,\n")
+      "\(csvHeader)\n100,S,P,2026-11-27,1.0,SKU-A,5,PERPETUAL,,,ACME.com,default,,\n101,S,P,2026-11-27,1.0,SKU-B,2,PERPETUAL,,,acme.com,,,\n"
+    )
     let second = try drop.run()
     #expect(second.summary.lines.duplicate == 1)
     #expect(second.summary.lines.deposited == 1)
@@ -196,11 +197,14 @@ struct PipelineTests {
     #expect(result.summary.transfers.applied == 2)
     #expect(
       result.summary.rejectsByCode == [
-        "insufficient-held-quantity": 1, "unknown-transfer-source": 1, "invalid-transfer-target": 2, "unauthorized-account": 1,
+        "insufficient-held-quantity": 1, "unknown-transfer-source": 1, "invalid-transfer-target": 2,
+        "unauthorized-account": 1,
       ])
     let balances = try drop.ledger().balances()
     func balance(_ account: String, _ sku: String) -> (Int, Int) {
-      balances.filter { $0.smartAccount == account && $0.sku == sku }.reduce((0, 0)) { ($0.0 + $1.available, $0.1 + $1.held) }
+      balances.filter { $0.smartAccount == account && $0.sku == sku }.reduce((0, 0)) {
+        ($0.0 + $1.available, $0.1 + $1.held)
+      }
     }
     #expect(balance("holding.globalnet.example", "SKU-H") == (0, 5))
     #expect(balance("acme.com", "SKU-H") == (7, 0))
@@ -229,7 +233,8 @@ struct PipelineTests {
     try drop.dropFixture("quarantine/good.xml", as: "stranger/orders.xml")
     try drop.dropFixture("quarantine/good.xml", as: "upload.xml.part")
     try drop.dropFixture("quarantine/good.xml", as: ".hidden.xml")
-    try FileManager.default.createSymbolicLink(atPath: drop.inbox.appendingPathComponent("link.xml").path, withDestinationPath: "/etc/passwd")
+    try FileManager.default.createSymbolicLink(
+      atPath: drop.inbox.appendingPathComponent("link.xml").path, withDestinationPath: "/etc/passwd")
     let result = try drop.run()
     #expect(result.summary.files.seen == 0)
     #expect(Set(result.summary.notTaken.map(\.name)) == ["stranger/", "link.xml"])
@@ -238,7 +243,8 @@ struct PipelineTests {
 
   @Test func markerModeWaitsForTheDoneFile() throws {
     let drop = try TestDrop(extraConfig: "")
-    let text = try String(contentsOfFile: drop.configPath, encoding: .utf8).replacingOccurrences(of: "settle_seconds = 0", with: "settle_seconds = 0\nready = \"marker\"")
+    let text = try String(contentsOfFile: drop.configPath, encoding: .utf8).replacingOccurrences(
+      of: "settle_seconds = 0", with: "settle_seconds = 0\nready = \"marker\"")
     try text.write(toFile: drop.configPath, atomically: true, encoding: .utf8)
     try drop.dropFixture("quarantine/good.xml")
     let waiting = try drop.run()
@@ -251,7 +257,8 @@ struct PipelineTests {
 
   @Test func settleSecondsLeavesFreshFilesAlone() throws {
     let drop = try TestDrop()
-    let text = try String(contentsOfFile: drop.configPath, encoding: .utf8).replacingOccurrences(of: "settle_seconds = 0", with: "settle_seconds = 3600")
+    let text = try String(contentsOfFile: drop.configPath, encoding: .utf8).replacingOccurrences(
+      of: "settle_seconds = 0", with: "settle_seconds = 3600")
     try text.write(toFile: drop.configPath, atomically: true, encoding: .utf8)
     try drop.dropFixture("quarantine/good.xml")
     let result = try drop.run()

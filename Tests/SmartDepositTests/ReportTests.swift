@@ -35,8 +35,13 @@ struct ReportTests {
     }
     let html = try String(contentsOfFile: result.reportFolder + "/report.html", encoding: .utf8)
     #expect(!html.contains("<script>"))
-    let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: result.reportFolder + "/summary.json"))) as? [String: Any]
-    for key in ["run_id", "started_at", "finished_at", "exit_code", "files", "lines", "quantity", "transfers", "rejects_by_code", "files_detail"] {
+    let summary =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: result.reportFolder + "/summary.json"))) as? [String: Any]
+    for key in [
+      "run_id", "started_at", "finished_at", "exit_code", "files", "lines", "quantity", "transfers", "rejects_by_code",
+      "files_detail",
+    ] {
       #expect(summary?[key] != nil, "summary.json lacks \(key)")
     }
   }
@@ -46,22 +51,36 @@ struct ReportTests {
     try drop.drop("o.csv", "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU,5,TERM,12,2026-12-01,ACME.COM,campus-east,,\n")
     let result = try drop.run()
     let rows = try drop.report(result, "deposits.csv")
-    #expect(rows[0] == ["run_id", "file", "web_order_id", "line_number", "sku", "quantity", "license_type", "term_months", "start_date", "smart_account", "virtual_account", "status"])
-    #expect(rows[1] == [result.summary.runID, "o.csv", "1", "1.0", "SKU", "5", "TERM", "12", "2026-12-01", "acme.com", "Campus-East", "available"])
+    #expect(
+      rows[0] == [
+        "run_id", "file", "web_order_id", "line_number", "sku", "quantity", "license_type", "term_months", "start_date",
+        "smart_account", "virtual_account", "status",
+      ])
+    #expect(
+      rows[1] == [
+        result.summary.runID, "o.csv", "1", "1.0", "SKU", "5", "TERM", "12", "2026-12-01", "acme.com", "Campus-East",
+        "available",
+      ])
   }
 
   @Test func reconciliationFindsDifferencesAndAging() throws {
     let drop = try TestDrop()
     try drop.drop(
       "globalnet/bulk.csv",
-      "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU-H,10,PERPETUAL,,,holding.globalnet.example,Stock,,\n2,S,P,2026-11-27,1.0,SKU-A,4,PERPETUAL,,,acme.com,Campus,,\n")
+      "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU-H,10,PERPETUAL,,,holding.globalnet.example,Stock,,\n2,S,P,2026-11-27,1.0,SKU-A,4,PERPETUAL,,,acme.com,Campus,,\n"
+    )
     _ = try drop.run()
     let export = drop.root.appendingPathComponent("ssm.csv")
-    try "smart_account,virtual_account,sku,quantity\nacme.com,Campus,SKU-A,3\nholding.globalnet.example,Stock,SKU-H,10\nglobex.example,DEFAULT,SKU-Z,1\n".write(to: export, atomically: true, encoding: .utf8)
+    try
+      "smart_account,virtual_account,sku,quantity\nacme.com,Campus,SKU-A,3\nholding.globalnet.example,Stock,SKU-H,10\nglobex.example,DEFAULT,SKU-Z,1\n"
+      .write(to: export, atomically: true, encoding: .utf8)
     let ledger = try drop.ledger()
     let report = try ReconciliationReport.build(
       ledger: ledger, against: export.path, since: nil, until: nil, asOf: "2099-01-01", holdingMaxAgeDays: 90)
-    #expect(report.differences.map { "\($0.smartAccount) \($0.sku) \($0.difference) \($0.kind)" } == ["acme.com SKU-A -1 differs", "globex.example SKU-Z 1 only-in-ssm"])
+    #expect(
+      report.differences.map { "\($0.smartAccount) \($0.sku) \($0.difference) \($0.kind)" } == [
+        "acme.com SKU-A -1 differs", "globex.example SKU-Z 1 only-in-ssm",
+      ])
     #expect(report.overAge.count == 1)
     #expect(report.overAge[0].held == 10)
     #expect(!report.reconciles)

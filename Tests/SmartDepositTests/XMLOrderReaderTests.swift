@@ -6,7 +6,8 @@ import Testing
 @Suite("XML order reader")
 struct XMLOrderReaderTests {
   private func read(_ path: String, limits: InputLimits = InputLimits()) throws -> [ParsedRecord] {
-    let (source, _) = try OrderSources.open(path: path, displayName: (path as NSString).lastPathComponent, format: .xml, limits: limits)
+    let (source, _) = try OrderSources.open(
+      path: path, displayName: (path as NSString).lastPathComponent, format: .xml, limits: limits)
     var records: [ParsedRecord] = []
     while let record = try source.next() { records.append(record) }
     return records
@@ -15,7 +16,8 @@ struct XMLOrderReaderTests {
   @Test func readsTheSpecExampleWithHeaderDefaults() throws {
     let records = try read(packageRoot.appendingPathComponent("SampleOrders/ccw-orders-2026-11-27.xml").path)
     #expect(records.count == 7)
-    guard case .line(let first) = records[0], case .line(let second) = records[1], case .line(let third) = records[2] else {
+    guard case .line(let first) = records[0], case .line(let second) = records[1], case .line(let third) = records[2]
+    else {
       Issue.record("expected lines")
       return
     }

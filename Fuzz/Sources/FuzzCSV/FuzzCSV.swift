@@ -9,7 +9,7 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   FuzzInput.withFile(data, size, suffix: ".csv") { path in
     var limits = InputLimits()
     limits.maxFieldBytes = 4096
-    do {
+    do throws(IngestError) {
       let (source, _) = try OrderSources.open(path: path, displayName: "fuzz.csv", format: .csv, limits: limits)
       var lastLine = 0
       while let record = try source.next() {
@@ -49,4 +49,22 @@ enum FuzzInput {
     close(fd)
     body(path)
   }
+}
+
+/// libFuzzer's driver, entered from this target's main (the package
+/// manager names every executable's entry point after its target).
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runFuzzerDriver(
+  _ argc: UnsafeMutablePointer<CInt>,
+  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+@_cdecl("FuzzCSV_main")
+public func fuzzCSVMain(
+  _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> CInt {
+  var count = argc
+  var arguments = argv
+  return runFuzzerDriver(&count, &arguments, fuzzCSV)
 }

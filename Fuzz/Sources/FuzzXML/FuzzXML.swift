@@ -18,7 +18,7 @@ public func fuzzXML(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   close(fd)
   var limits = InputLimits()
   limits.maxFieldBytes = 4096
-  do {
+  do throws(IngestError) {
     let (source, _) = try OrderSources.open(path: path, displayName: "fuzz.xml", format: .xml, limits: limits)
     while let record = try source.next() {
       if case .line(let line) = record {
@@ -31,4 +31,22 @@ public func fuzzXML(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     precondition(!error.message.isEmpty, "a refused file must say why")
   }
   return 0
+}
+
+/// libFuzzer's driver, entered from this target's main (the package
+/// manager names every executable's entry point after its target).
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runFuzzerDriver(
+  _ argc: UnsafeMutablePointer<CInt>,
+  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+@_cdecl("FuzzXML_main")
+public func fuzzXMLMain(
+  _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> CInt {
+  var count = argc
+  var arguments = argv
+  return runFuzzerDriver(&count, &arguments, fuzzXML)
 }

@@ -99,7 +99,9 @@ public struct PipelineConfig: Sendable, Equatable {
   }
 
   /// Parses pipeline.conf's text; paths are resolved against `folder`.
-  public static func parse(_ text: String, file: String, folder: String) throws(ConfigError)
+  public static func parse(
+    _ text: String, file: String, folder: String
+  ) throws(ConfigError)
     -> PipelineConfig
   {
     let table: TOMLTable
@@ -137,7 +139,8 @@ private struct TableReader {
       if let value = try string(drop, "drop.quarantine") { config.quarantine = path(value) }
       if let value = try string(drop, "drop.on_success") {
         guard let rule = OnSuccess(rawValue: value) else {
-          throw ConfigError(file: file, key: "drop.on_success", problem: "must be \"move\" or \"keep\", not \"\(value)\"")
+          throw ConfigError(
+            file: file, key: "drop.on_success", problem: "must be \"move\" or \"keep\", not \"\(value)\"")
         }
         config.onSuccess = rule
       }
@@ -149,7 +152,8 @@ private struct TableReader {
       }
       if let value = try string(drop, "drop.ready") {
         guard let rule = ReadyRule(rawValue: value) else {
-          throw ConfigError(file: file, key: "drop.ready", problem: "must be \"settle\" or \"marker\", not \"\(value)\"")
+          throw ConfigError(
+            file: file, key: "drop.ready", problem: "must be \"settle\" or \"marker\", not \"\(value)\"")
         }
         config.ready = rule
       }
@@ -173,7 +177,8 @@ private struct TableReader {
       try only(policy, "policy", ["atomicity", "max_quantity", "holding_max_age_days"])
       if let value = try string(policy, "policy.atomicity") {
         guard let rule = Atomicity(rawValue: value) else {
-          throw ConfigError(file: file, key: "policy.atomicity", problem: "must be \"order\" or \"line\", not \"\(value)\"")
+          throw ConfigError(
+            file: file, key: "policy.atomicity", problem: "must be \"order\" or \"line\", not \"\(value)\"")
         }
         config.atomicity = rule
       }
@@ -219,7 +224,8 @@ private struct TableReader {
           throw ConfigError(file: file, key: "\(key).name", problem: "partner '\(name)' is configured twice")
         }
         guard inboxes.insert(inbox).inserted else {
-          throw ConfigError(file: file, key: "\(key).inbox", problem: "sub-folder '\(inbox)' belongs to another partner")
+          throw ConfigError(
+            file: file, key: "\(key).inbox", problem: "sub-folder '\(inbox)' belongs to another partner")
         }
         config.partners.append(PartnerConfig(name: name, inbox: inbox))
       }
@@ -276,7 +282,8 @@ private struct TableReader {
       throw ConfigError(file: file, key: key, problem: "must be a whole number, not \(value.type)")
     }
     guard range.contains(number) else {
-      throw ConfigError(file: file, key: key, problem: "must be from \(range.lowerBound) to \(range.upperBound), not \(number)")
+      throw ConfigError(
+        file: file, key: key, problem: "must be from \(range.lowerBound) to \(range.upperBound), not \(number)")
     }
     return number
   }

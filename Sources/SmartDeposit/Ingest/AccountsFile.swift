@@ -50,7 +50,9 @@ public enum AccountsFile {
     var problems: [AccountProblem] = []
     var seen: [String: Int] = [:]
     while let record = try reader.next() {
-      func problem(_ message: String) { problems.append(AccountProblem(file: displayName, line: record.line, message: message)) }
+      func problem(_ message: String) {
+        problems.append(AccountProblem(file: displayName, line: record.line, message: message))
+      }
       if let issue = record.problem {
         problem(issue)
         continue

@@ -138,8 +138,8 @@ public final class ByteSource {
           .invalidGzip, file: displayName,
           message: "the gzip stream ends early (truncated after \(rawBytesRead) bytes)")
       }
-      let input = rawBuffer.baseAddress!.advanced(by: rawStart).assumingMemoryBound(to: Bytef.self)
-      stream.next_in = input
+      guard let raw = rawBuffer.baseAddress else { return 0 }
+      stream.next_in = raw.advanced(by: rawStart).assumingMemoryBound(to: Bytef.self)
       stream.avail_in = uInt(rawEnd - rawStart)
       stream.next_out = base.assumingMemoryBound(to: Bytef.self)
       stream.avail_out = uInt(buffer.count)

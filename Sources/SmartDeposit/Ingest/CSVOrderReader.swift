@@ -1,3 +1,5 @@
+import Foundation
+
 /// Header names are matched ignoring case, spaces, `-` and `_`.
 func normalizedHeader(_ name: String) -> String {
   var result = ""
@@ -6,8 +8,6 @@ func normalizedHeader(_ name: String) -> String {
   }
   return result.trimmingCharacters(in: .whitespacesAndNewlines)
 }
-
-import Foundation
 
 /// The columns of a CCW order CSV.
 enum OrderColumn: Int, CaseIterable {
@@ -67,7 +67,8 @@ struct HeaderMap {
     required: [Column], file: String
   ) throws(IngestError) where Column.RawValue == Int {
     if let problem = header.problem {
-      throw IngestError(.notWellFormed, file: file, line: header.line, message: "the header row is malformed: \(problem)")
+      throw IngestError(
+        .notWellFormed, file: file, line: header.line, message: "the header row is malformed: \(problem)")
     }
     var positions = Array(repeating: -1, count: Column.allCases.count)
     var seen: [String: Int] = [:]

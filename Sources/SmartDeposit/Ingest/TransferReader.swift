@@ -54,7 +54,8 @@ public final class TransferReader {
     let fields = record.fields
     func value(_ column: Column) -> String { header.value(column.rawValue, in: fields) }
     if let problem = record.problem {
-      return .malformed(record: record.line, webOrderID: value(.webOrderID), lineNumber: value(.lineNumber), message: problem)
+      return .malformed(
+        record: record.line, webOrderID: value(.webOrderID), lineNumber: value(.lineNumber), message: problem)
     }
     if fields.count != header.width {
       return .malformed(

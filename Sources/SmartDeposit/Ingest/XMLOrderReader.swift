@@ -29,7 +29,8 @@ public final class XMLOrderReader: OrderLineSource {
 
   /// The options every order file is parsed with: no network, no entity
   /// substitution, no DTD loading, no recovery, big line numbers.
-  static let parseOptions: Int32 = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue)
+  static let parseOptions: Int32 = Int32(
+    XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue)
 
   public init(source: ByteSource, limits: InputLimits) throws(IngestError) {
     XMLLibrary.initialize()
@@ -76,7 +77,9 @@ public final class XMLOrderReader: OrderLineSource {
     if let failure = input.failure { return failure }
     if let failure = input.source.failure { return failure }
     if let error = input.firstError {
-      return IngestError(.notWellFormed, file: file, line: error.line, column: error.column, message: "not well-formed XML: \(error.message)")
+      return IngestError(
+        .notWellFormed, file: file, line: error.line, column: error.column,
+        message: "not well-formed XML: \(error.message)")
     }
     return failure(.notWellFormed, "not well-formed XML")
   }

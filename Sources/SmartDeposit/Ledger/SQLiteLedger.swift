@@ -53,7 +53,9 @@ public final class SQLiteLedger: Ledger {
   static func wrap(_ error: Error, path: String, operation: String) -> Error {
     if error is LedgerError || error is IngestError { return error }
     if let database = error as? DatabaseError {
-      return LedgerError(path: path, operation: operation, cause: "SQLite error \(database.resultCode.rawValue): \(database.message ?? "\(database)")")
+      return LedgerError(
+        path: path, operation: operation,
+        cause: "SQLite error \(database.resultCode.rawValue): \(database.message ?? "\(database)")")
     }
     return LedgerError(path: path, operation: operation, cause: "\(error)")
   }
@@ -138,7 +140,9 @@ public final class SQLiteLedger: Ledger {
   public func registry() throws -> Registry {
     try read("reading the registry") { db in
       var names: [String: [String]] = [:]
-      for row in try Row.fetchAll(db, sql: "SELECT smart_account, name FROM virtual_accounts ORDER BY smart_account, name_key") {
+      for row in try Row.fetchAll(
+        db, sql: "SELECT smart_account, name FROM virtual_accounts ORDER BY smart_account, name_key")
+      {
         names[row["smart_account"], default: []].append(row["name"])
       }
       let accounts = try Row.fetchAll(db, sql: "SELECT smart_account, name, type, partner FROM accounts").compactMap {
@@ -202,7 +206,8 @@ public final class SQLiteLedger: Ledger {
         db, sql: "SELECT id, sha256, name, run_id, disposition FROM files WHERE sha256 = ? AND outcome = 'processed'",
         arguments: [sha256]
       ).map {
-        ProcessedFile(id: $0["id"], sha256: $0["sha256"], name: $0["name"], runID: $0["run_id"], disposition: $0["disposition"])
+        ProcessedFile(
+          id: $0["id"], sha256: $0["sha256"], name: $0["name"], runID: $0["run_id"], disposition: $0["disposition"])
       }
     }
   }
@@ -274,7 +279,9 @@ public final class SQLiteLedger: Ledger {
            ORDER BY m.sa, lower(m.va), m.sku
           """
       ).map {
-        Balance(smartAccount: $0["sa"], virtualAccount: $0["va"], sku: $0["sku"], available: $0["available"], held: $0["held"])
+        Balance(
+          smartAccount: $0["sa"], virtualAccount: $0["va"], sku: $0["sku"], available: $0["available"], held: $0["held"]
+        )
       }
     }
   }
@@ -313,7 +320,8 @@ final class SQLiteDepositSession: DepositSession {
       """
     let code = sqlite3_prepare_v3(db.sqliteConnection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
     guard code == SQLITE_OK, let statement else {
-      throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
     }
     insert = statement
     findExisting = try db.makeStatement(sql: "SELECT * FROM deposits WHERE web_order_id = ? AND line_number = ?")
@@ -350,7 +358,11 @@ final class SQLiteDepositSession: DepositSession {
     bind(3, deposit.sku)
     sqlite3_bind_int64(insert, 4, Int64(deposit.quantity))
     bind(5, deposit.licenseType.rawValue)
-    if let months = deposit.termMonths { sqlite3_bind_int64(insert, 6, Int64(months)) } else { sqlite3_bind_null(insert, 6) }
+    if let months = deposit.termMonths {
+      sqlite3_bind_int64(insert, 6, Int64(months))
+    } else {
+      sqlite3_bind_null(insert, 6)
+    }
     if let start = deposit.startDate { bind(7, start) } else { sqlite3_bind_null(insert, 7) }
     bind(8, deposit.smartAccount)
     bind(9, deposit.virtualAccount)
@@ -485,7 +497,8 @@ public enum Timestamp {
       format: "%04d%02d%02dT%02d%02d%02dZ", parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second)
   }
 
-  private static func components(_ date: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+  private static func components(_ date: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)
+  {
     var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
     var value = tm()
     gmtime_r(&seconds, &value)

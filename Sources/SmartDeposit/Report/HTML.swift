@@ -83,7 +83,8 @@ public enum HTML {
   public static func cards(_ items: [(label: String, value: String)]) -> String {
     var html = "<div class=\"cards\">\n"
     for item in items {
-      html += "<div class=\"card\"><div class=\"value\">\(escape(item.value))</div><div class=\"label\">\(escape(item.label))</div></div>\n"
+      html +=
+        "<div class=\"card\"><div class=\"value\">\(escape(item.value))</div><div class=\"label\">\(escape(item.label))</div></div>\n"
     }
     return html + "</div>\n"
   }
@@ -98,7 +99,8 @@ public enum HTML {
     let barWidth = 560
     let height = bars.count * rowHeight + 40
     let maximum = max(1, bars.map { $0.first + $0.second }.max() ?? 1)
-    var svg = "<svg role=\"img\" aria-label=\"\(escape(title))\" width=\"\(labelWidth + barWidth + 90)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+    var svg =
+      "<svg role=\"img\" aria-label=\"\(escape(title))\" width=\"\(labelWidth + barWidth + 90)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
     svg += "<title>\(escape(title))</title>\n"
     for (index, bar) in bars.enumerated() {
       let y = index * rowHeight + 4
@@ -106,13 +108,18 @@ public enum HTML {
       let secondWidth = bar.second * barWidth / maximum
       let label = bar.label.count > 44 ? String(bar.label.prefix(43)) + "…" : bar.label
       svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 14)\" text-anchor=\"end\">\(escape(label))</text>\n"
-      svg += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(firstWidth)\" height=\"16\" fill=\"#2f7bbf\"><title>\(escape(firstName)): \(bar.first)</title></rect>\n"
-      svg += "<rect x=\"\(labelWidth + firstWidth)\" y=\"\(y)\" width=\"\(secondWidth)\" height=\"16\" fill=\"#e0a030\"><title>\(escape(secondName)): \(bar.second)</title></rect>\n"
-      svg += "<text x=\"\(labelWidth + firstWidth + secondWidth + 6)\" y=\"\(y + 14)\">\(bar.first + bar.second)</text>\n"
+      svg +=
+        "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(firstWidth)\" height=\"16\" fill=\"#2f7bbf\"><title>\(escape(firstName)): \(bar.first)</title></rect>\n"
+      svg +=
+        "<rect x=\"\(labelWidth + firstWidth)\" y=\"\(y)\" width=\"\(secondWidth)\" height=\"16\" fill=\"#e0a030\"><title>\(escape(secondName)): \(bar.second)</title></rect>\n"
+      svg +=
+        "<text x=\"\(labelWidth + firstWidth + secondWidth + 6)\" y=\"\(y + 14)\">\(bar.first + bar.second)</text>\n"
     }
     let legendY = bars.count * rowHeight + 16
-    svg += "<rect x=\"\(labelWidth)\" y=\"\(legendY)\" width=\"12\" height=\"12\" fill=\"#2f7bbf\"/><text x=\"\(labelWidth + 16)\" y=\"\(legendY + 11)\">\(escape(firstName))</text>\n"
-    svg += "<rect x=\"\(labelWidth + 110)\" y=\"\(legendY)\" width=\"12\" height=\"12\" fill=\"#e0a030\"/><text x=\"\(labelWidth + 126)\" y=\"\(legendY + 11)\">\(escape(secondName))</text>\n"
+    svg +=
+      "<rect x=\"\(labelWidth)\" y=\"\(legendY)\" width=\"12\" height=\"12\" fill=\"#2f7bbf\"/><text x=\"\(labelWidth + 16)\" y=\"\(legendY + 11)\">\(escape(firstName))</text>\n"
+    svg +=
+      "<rect x=\"\(labelWidth + 110)\" y=\"\(legendY)\" width=\"12\" height=\"12\" fill=\"#e0a030\"/><text x=\"\(labelWidth + 126)\" y=\"\(legendY + 11)\">\(escape(secondName))</text>\n"
     return svg + "</svg>\n"
   }
 }
@@ -129,9 +136,12 @@ struct RunReportPage {
     let (statusClass, statusText): (String, String) =
       summary.exitCode == 0
       ? ("ok", "Everything taken was deposited")
-      : (summary.exitCode == 65 ? ("warn", "\(problems) problem\(problems == 1 ? "" : "s") need attention") : ("bad", "The run stopped with exit code \(summary.exitCode)"))
+      : (summary.exitCode == 65
+        ? ("warn", "\(problems) problem\(problems == 1 ? "" : "s") need attention")
+        : ("bad", "The run stopped with exit code \(summary.exitCode)"))
     body += "<h1>Deposit run \(HTML.escape(summary.runID))</h1>\n"
-    body += "<p class=\"meta\">Started \(HTML.escape(summary.startedAt)), finished \(HTML.escape(summary.finishedAt))\(summary.dryRun ? " — dry run, nothing was committed" : "")</p>\n"
+    body +=
+      "<p class=\"meta\">Started \(HTML.escape(summary.startedAt)), finished \(HTML.escape(summary.finishedAt))\(summary.dryRun ? " — dry run, nothing was committed" : "")</p>\n"
     body += "<p><span class=\"status \(statusClass)\">\(HTML.escape(statusText))</span></p>\n"
     body += HTML.cards([
       ("lines read", "\(summary.lines.read)"),
@@ -146,11 +156,14 @@ struct RunReportPage {
       ("transfers applied", "\(summary.transfers.applied)"),
     ])
     if !summary.recoveredRuns.isEmpty {
-      body += "<p class=\"note\">Recovered after interrupted run(s): \(HTML.escape(summary.recoveredRuns.joined(separator: ", "))).</p>\n"
+      body +=
+        "<p class=\"note\">Recovered after interrupted run(s): \(HTML.escape(summary.recoveredRuns.joined(separator: ", "))).</p>\n"
     }
     if !summary.rejectsByCode.isEmpty {
       body += "<h2>Rejects by code</h2>\n"
-      let rows = summary.rejectsByCode.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { [$0.key, "\($0.value)"] }
+      let rows = summary.rejectsByCode.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map {
+        [$0.key, "\($0.value)"]
+      }
       body += HTML.table(headers: ["code", "lines"], rows: rows, numeric: [1])
     }
     body += "<h2>Files</h2>\n"
@@ -159,16 +172,24 @@ struct RunReportPage {
     }
     body += HTML.table(
       headers: ["file", "from", "format", "outcome", "lines", "deposited", "rejected", "reason"], rows: fileRows,
-      numeric: [4, 5, 6], problem: { summary.filesDetail[$0].outcome == "quarantined" || summary.filesDetail[$0].rejected > 0 })
+      numeric: [4, 5, 6],
+      problem: { summary.filesDetail[$0].outcome == "quarantined" || summary.filesDetail[$0].rejected > 0 })
     if !summary.notTaken.isEmpty {
       body += "<h2>Not taken from the inbox</h2>\n"
       body += HTML.table(headers: ["name", "why"], rows: summary.notTaken.map { [$0.name, $0.reason] })
     }
     body += "<h2>Licenses deposited per account</h2>\n"
-    let bars = totalsByAccount.sorted { ($0.value.available + $0.value.held, $1.key) > ($1.value.available + $1.value.held, $0.key) }
-      .prefix(40).map { (label: $0.key, first: $0.value.available, second: $0.value.held) }
-    body += HTML.barChart(title: "Licenses deposited per Smart Account / Virtual Account", bars: Array(bars), firstName: "available", secondName: "held")
-    if totalsByAccount.count > 40 { body += "<p class=\"note\">The 40 largest of \(totalsByAccount.count) accounts are shown; deposits.csv lists every line.</p>\n" }
+    let bars = totalsByAccount.sorted {
+      ($0.value.available + $0.value.held, $1.key) > ($1.value.available + $1.value.held, $0.key)
+    }
+    .prefix(40).map { (label: $0.key, first: $0.value.available, second: $0.value.held) }
+    body += HTML.barChart(
+      title: "Licenses deposited per Smart Account / Virtual Account", bars: Array(bars), firstName: "available",
+      secondName: "held")
+    if totalsByAccount.count > 40 {
+      body +=
+        "<p class=\"note\">The 40 largest of \(totalsByAccount.count) accounts are shown; deposits.csv lists every line.</p>\n"
+    }
     if !rejects.isEmpty {
       body += "<h2>Rejected lines</h2>\n"
       body += HTML.table(
@@ -176,7 +197,8 @@ struct RunReportPage {
         rows: rejects.map { [$0.file, "\($0.record)", $0.webOrderID, $0.lineNumber, $0.code.rawValue, $0.message] },
         numeric: [1], problem: { _ in true })
       if summary.lines.rejected + summary.transfers.rejected > rejects.count {
-        body += "<p class=\"note\">The first \(rejects.count) are shown; rejects.csv lists all \(summary.lines.rejected + summary.transfers.rejected).</p>\n"
+        body +=
+          "<p class=\"note\">The first \(rejects.count) are shown; rejects.csv lists all \(summary.lines.rejected + summary.transfers.rejected).</p>\n"
       }
     }
     if !summary.accountProblems.isEmpty {

@@ -101,12 +101,16 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
     }
     var ledger: [Key: (Balance, Int)] = [:]
     for balance in balances {
-      let key = Key(smartAccount: balance.smartAccount.lowercased(), virtualAccount: balance.virtualAccount.lowercased(), sku: balance.sku)
+      let key = Key(
+        smartAccount: balance.smartAccount.lowercased(), virtualAccount: balance.virtualAccount.lowercased(),
+        sku: balance.sku)
       ledger[key] = (balance, (ledger[key]?.1 ?? 0) + balance.available + balance.held)
     }
     var ssm: [Key: (SSMExport.Entry, Int)] = [:]
     for entry in export {
-      let key = Key(smartAccount: entry.smartAccount.lowercased(), virtualAccount: entry.virtualAccount.lowercased(), sku: entry.sku)
+      let key = Key(
+        smartAccount: entry.smartAccount.lowercased(), virtualAccount: entry.virtualAccount.lowercased(), sku: entry.sku
+      )
       ssm[key] = (entry, (ssm[key]?.1 ?? 0) + entry.quantity)
     }
     var differences: [BalanceDifference] = []
@@ -117,10 +121,15 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
       let kind = ssm[key] == nil ? "only-in-ledger" : (ledger[key] == nil ? "only-in-ssm" : "differs")
       differences.append(
         BalanceDifference(
-          smartAccount: key.smartAccount, virtualAccount: ledger[key]?.0.virtualAccount ?? ssm[key]?.0.virtualAccount ?? key.virtualAccount,
+          smartAccount: key.smartAccount,
+          virtualAccount: ledger[key]?.0.virtualAccount ?? ssm[key]?.0.virtualAccount ?? key.virtualAccount,
           sku: key.sku, ledger: ledgerQuantity, ssm: ssmQuantity, difference: ssmQuantity - ledgerQuantity, kind: kind))
     }
-    return differences.sorted { ($0.smartAccount, $0.virtualAccount.lowercased(), $0.sku) < ($1.smartAccount, $1.virtualAccount.lowercased(), $1.sku) }
+    return differences.sorted {
+      ($0.smartAccount, $0.virtualAccount.lowercased(), $0.sku) < (
+        $1.smartAccount, $1.virtualAccount.lowercased(), $1.sku
+      )
+    }
   }
 }
 
@@ -162,7 +171,8 @@ public enum SSMExport {
       let fields = record.fields
       let quantityText = header.value(Column.quantity.rawValue, in: fields)
       guard fields.count == header.width, let quantity = LineValidator.wholeNumber(quantityText) else {
-        problems.append("\(path):\(record.line): the row is not smart_account,virtual_account,sku,quantity with a whole quantity")
+        problems.append(
+          "\(path):\(record.line): the row is not smart_account,virtual_account,sku,quantity with a whole quantity")
         continue
       }
       let virtualAccount = header.value(Column.virtualAccount.rawValue, in: fields)

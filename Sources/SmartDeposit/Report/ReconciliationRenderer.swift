@@ -13,13 +13,15 @@ public enum ReconciliationRenderer {
     for line in report.lines {
       text += CSVFormatter.row([
         "line", line.webOrderID, line.lineNumber, line.smartAccount, line.virtualAccount, line.sku, "\(line.ordered)",
-        "\(line.deposited)", "\(line.transferred)", "\(line.held)", line.status.isEmpty ? "" : line.status + (line.reason.isEmpty ? "" : ":" + line.reason),
+        "\(line.deposited)", "\(line.transferred)", "\(line.held)",
+        line.status.isEmpty ? "" : line.status + (line.reason.isEmpty ? "" : ":" + line.reason),
         "", "", "", "", line.date,
       ])
     }
     for balance in report.balances {
       text += CSVFormatter.row([
-        "balance", "", "", balance.smartAccount, balance.virtualAccount, balance.sku, "", "\(balance.available + balance.held)", "",
+        "balance", "", "", balance.smartAccount, balance.virtualAccount, balance.sku, "",
+        "\(balance.available + balance.held)", "",
         "\(balance.held)", "", "\(balance.available + balance.held)", "", "", "", "",
       ])
     }
@@ -53,9 +55,18 @@ public enum ReconciliationRenderer {
       body += "<p><span class=\"status ok\">Everything reconciles</span></p>\n"
     } else {
       var problems: [String] = []
-      if !report.differences.isEmpty { problems.append("\(report.differences.count) balance difference\(report.differences.count == 1 ? "" : "s") with SSM") }
-      if !report.overAge.isEmpty { problems.append("\(report.totals.overAgeLicenses) held license\(report.totals.overAgeLicenses == 1 ? "" : "s") older than \(report.holdingMaxAgeDays) days") }
-      if !report.ssmProblems.isEmpty { problems.append("\(report.ssmProblems.count) unreadable SSM row\(report.ssmProblems.count == 1 ? "" : "s")") }
+      if !report.differences.isEmpty {
+        problems.append(
+          "\(report.differences.count) balance difference\(report.differences.count == 1 ? "" : "s") with SSM")
+      }
+      if !report.overAge.isEmpty {
+        problems.append(
+          "\(report.totals.overAgeLicenses) held license\(report.totals.overAgeLicenses == 1 ? "" : "s") older than \(report.holdingMaxAgeDays) days"
+        )
+      }
+      if !report.ssmProblems.isEmpty {
+        problems.append("\(report.ssmProblems.count) unreadable SSM row\(report.ssmProblems.count == 1 ? "" : "s")")
+      }
       body += "<p><span class=\"status warn\">\(HTML.escape(problems.joined(separator: "; ")))</span></p>\n"
     }
     body += HTML.cards([
@@ -72,10 +83,13 @@ public enum ReconciliationRenderer {
       if report.differences.isEmpty {
         body += "<p>Every Smart Account, Virtual Account and SKU matches the export.</p>\n"
       } else {
-        body += "<p class=\"note\">difference = SSM − ledger: positive when SSM shows more licenses than were deposited.</p>\n"
+        body +=
+          "<p class=\"note\">difference = SSM − ledger: positive when SSM shows more licenses than were deposited.</p>\n"
         body += HTML.table(
           headers: ["smart account", "virtual account", "sku", "ledger", "SSM", "difference", "kind"],
-          rows: report.differences.map { [$0.smartAccount, $0.virtualAccount, $0.sku, "\($0.ledger)", "\($0.ssm)", signed($0.difference), $0.kind] },
+          rows: report.differences.map {
+            [$0.smartAccount, $0.virtualAccount, $0.sku, "\($0.ledger)", "\($0.ssm)", signed($0.difference), $0.kind]
+          },
           numeric: [3, 4, 5], problem: { _ in true })
       }
       for problem in report.ssmProblems { body += "<p class=\"note\">\(HTML.escape(problem))</p>\n" }
@@ -91,12 +105,21 @@ public enum ReconciliationRenderer {
         let overAge = low > report.holdingMaxAgeDays
         return (label, overAge ? 0 : quantity, overAge ? quantity : 0)
       }
-      body += HTML.barChart(title: "Held licenses by age", bars: bars, firstName: "within limit", secondName: "over \(report.holdingMaxAgeDays) days")
+      body += HTML.barChart(
+        title: "Held licenses by age", bars: bars, firstName: "within limit",
+        secondName: "over \(report.holdingMaxAgeDays) days")
       if !report.overAge.isEmpty {
         body += "<h2>Held longer than \(report.holdingMaxAgeDays) days</h2>\n"
         body += HTML.table(
-          headers: ["holding account", "virtual account", "sku", "web order", "line", "held", "deposited on", "age (days)"],
-          rows: report.overAge.map { [$0.smartAccount, $0.virtualAccount, $0.sku, $0.webOrderID, $0.lineNumber, "\($0.held)", $0.depositedOn, "\($0.ageDays)"] },
+          headers: [
+            "holding account", "virtual account", "sku", "web order", "line", "held", "deposited on", "age (days)",
+          ],
+          rows: report.overAge.map {
+            [
+              $0.smartAccount, $0.virtualAccount, $0.sku, $0.webOrderID, $0.lineNumber, "\($0.held)", $0.depositedOn,
+              "\($0.ageDays)",
+            ]
+          },
           numeric: [5, 7], problem: { _ in true })
       }
     }
@@ -106,9 +129,11 @@ public enum ReconciliationRenderer {
       let value = perAccount[balance.smartAccount] ?? (0, 0)
       perAccount[balance.smartAccount] = (value.0 + balance.available, value.1 + balance.held)
     }
-    let accountBars = perAccount.sorted { ($0.value.0 + $0.value.1, $1.key) > ($1.value.0 + $1.value.1, $0.key) }.prefix(40)
+    let accountBars = perAccount.sorted { ($0.value.0 + $0.value.1, $1.key) > ($1.value.0 + $1.value.1, $0.key) }
+      .prefix(40)
       .map { (label: $0.key, first: $0.value.0, second: $0.value.1) }
-    body += HTML.barChart(title: "Licenses per Smart Account", bars: Array(accountBars), firstName: "available", secondName: "held")
+    body += HTML.barChart(
+      title: "Licenses per Smart Account", bars: Array(accountBars), firstName: "available", secondName: "held")
     body += HTML.table(
       headers: ["smart account", "virtual account", "sku", "available", "held"],
       rows: report.balances.map { [$0.smartAccount, $0.virtualAccount, $0.sku, "\($0.available)", "\($0.held)"] },
@@ -116,12 +141,19 @@ public enum ReconciliationRenderer {
     body += "<h2>Order lines</h2>\n"
     let shown = report.lines.prefix(5000)
     body += HTML.table(
-      headers: ["web order", "line", "smart account", "virtual account", "sku", "ordered", "deposited", "transferred", "held", "status"],
+      headers: [
+        "web order", "line", "smart account", "virtual account", "sku", "ordered", "deposited", "transferred", "held",
+        "status",
+      ],
       rows: shown.map {
-        [$0.webOrderID, $0.lineNumber, $0.smartAccount, $0.virtualAccount, $0.sku, "\($0.ordered)", "\($0.deposited)", "\($0.transferred)", "\($0.held)", $0.status + ($0.reason.isEmpty ? "" : " (\($0.reason))")]
+        [
+          $0.webOrderID, $0.lineNumber, $0.smartAccount, $0.virtualAccount, $0.sku, "\($0.ordered)", "\($0.deposited)",
+          "\($0.transferred)", "\($0.held)", $0.status + ($0.reason.isEmpty ? "" : " (\($0.reason))"),
+        ]
       }, numeric: [5, 6, 7, 8], problem: { shown[shown.startIndex + $0].status == "rejected" })
     if report.lines.count > shown.count {
-      body += "<p class=\"note\">The first \(shown.count) of \(report.lines.count) lines are shown; --format csv lists them all.</p>\n"
+      body +=
+        "<p class=\"note\">The first \(shown.count) of \(report.lines.count) lines are shown; --format csv lists them all.</p>\n"
     }
     return HTML.page(title: "smartdeposit reconciliation \(report.asOf)", body: body)
   }

@@ -43,7 +43,8 @@ public final class RunReportWriter: ReportSink {
   }
 
   /// Where the current file's rows start, to take them back if the file is not committed.
-  private var fileMark: (deposits: UInt64, rejects: UInt64, totals: [AccountKey: (available: Int, held: Int)], firstRejects: Int)?
+  private var fileMark:
+    (deposits: UInt64, rejects: UInt64, totals: [AccountKey: (available: Int, held: Int)], firstRejects: Int)?
 
   public func beginFile() throws {
     fileMark = (deposits.offset, rejects.offset, totalsByAccount, firstRejects.count)
@@ -88,7 +89,8 @@ public final class RunReportWriter: ReportSink {
     let html = RunReportPage(summary: summary, totalsByAccount: totals, rejects: firstRejects).render()
     try FileMover.writeDurably(html, to: (partialFolder as NSString).appendingPathComponent("report.html"))
     guard rename(partialFolder, finalFolder) == 0 else {
-      throw ReportError(path: finalFolder, cause: "cannot publish the report folder: \(String(cString: strerror(errno)))")
+      throw ReportError(
+        path: finalFolder, cause: "cannot publish the report folder: \(String(cString: strerror(errno)))")
     }
     FileMover.syncFolder((finalFolder as NSString).deletingLastPathComponent)
   }

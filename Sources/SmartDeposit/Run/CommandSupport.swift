@@ -31,7 +31,11 @@ public enum CommandSupport {
   public static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
     let all = [header] + rows
     var widths = Array(repeating: 0, count: header.count)
-    for row in all { for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) } }
+    for row in all {
+      for (index, cell) in row.enumerated() where index < widths.count {
+        widths[index] = max(widths[index], cell.count)
+      }
+    }
     return all.map { row in
       row.enumerated().map { index, cell in
         let pad = String(repeating: " ", count: widths[index] - cell.count)

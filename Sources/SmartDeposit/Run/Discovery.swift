@@ -62,7 +62,8 @@ public struct Discovery: Sendable {
     do {
       names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
     } catch {
-      result.notTaken.append(.init(name: prefix.isEmpty ? "." : prefix, reason: "cannot list the folder: \(error.localizedDescription)"))
+      result.notTaken.append(
+        .init(name: prefix.isEmpty ? "." : prefix, reason: "cannot list the folder: \(error.localizedDescription)"))
       return
     }
     for name in names {
@@ -74,29 +75,38 @@ public struct Discovery: Sendable {
       switch info.st_mode & S_IFMT {
       case S_IFDIR:
         if topLevel, let partner = config.partner(forSubfolder: name) {
-          try scan(folder: path, prefix: shown + "/", sender: .partner(partner.name), topLevel: false, now: now, into: &result)
+          try scan(
+            folder: path, prefix: shown + "/", sender: .partner(partner.name), topLevel: false, now: now, into: &result)
         } else if topLevel && isManagedFolder(path) {
           continue
         } else {
-          result.notTaken.append(.init(name: shown + "/", reason: topLevel ? "a sub-folder that no configured partner owns" : "a folder inside a partner inbox"))
+          result.notTaken.append(
+            .init(
+              name: shown + "/",
+              reason: topLevel ? "a sub-folder that no configured partner owns" : "a folder inside a partner inbox"))
         }
       case S_IFREG:
         guard let format = InputFormat.of(fileName: name) else {
-          result.notTaken.append(.init(name: shown, reason: "not an order or transfer file (.xml, .csv, .transfer.csv, optionally .gz)"))
+          result.notTaken.append(
+            .init(name: shown, reason: "not an order or transfer file (.xml, .csv, .transfer.csv, optionally .gz)"))
           continue
         }
         let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
         let age = now.timeIntervalSince(modified)
         if config.ready == .marker && !FileManager.default.fileExists(atPath: path + ".done") {
-          result.notReady.append(.init(name: shown, format: format.rawValue, outcome: "not-ready", reason: "waiting for \(name).done"))
+          result.notReady.append(
+            .init(name: shown, format: format.rawValue, outcome: "not-ready", reason: "waiting for \(name).done"))
           continue
         }
         if age < config.settleSeconds {
           result.notReady.append(
-            .init(name: shown, format: format.rawValue, outcome: "not-ready", reason: "changed \(String(format: "%.1f", max(age, 0)))s ago; settle_seconds is \(config.settleSeconds)"))
+            .init(
+              name: shown, format: format.rawValue, outcome: "not-ready",
+              reason: "changed \(String(format: "%.1f", max(age, 0)))s ago; settle_seconds is \(config.settleSeconds)"))
           continue
         }
-        result.ready.append(InboxFile(path: path, name: shown, sender: sender, format: format, size: Int64(info.st_size)))
+        result.ready.append(
+          InboxFile(path: path, name: shown, sender: sender, format: format, size: Int64(info.st_size)))
       case S_IFLNK:
         result.notTaken.append(.init(name: shown, reason: "a symbolic link; only regular files are read"))
       default:
@@ -107,7 +117,9 @@ public struct Discovery: Sendable {
 
   /// The archive, quarantine, reports or ledger folder may sit inside the inbox; they are not input.
   private func isManagedFolder(_ path: String) -> Bool {
-    let managed = [config.archive, config.quarantine, config.reportsDir, (config.ledgerPath as NSString).deletingLastPathComponent]
+    let managed = [
+      config.archive, config.quarantine, config.reportsDir, (config.ledgerPath as NSString).deletingLastPathComponent,
+    ]
     return managed.contains { $0 == path || $0.hasPrefix(path + "/") }
   }
 }

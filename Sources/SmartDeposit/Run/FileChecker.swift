@@ -25,14 +25,18 @@ public struct FileChecker {
     for path in paths where !FileManager.default.fileExists(atPath: path) {
       throw RunError.inputMissing(path)
     }
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-check-\(UUID().uuidString)").path
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "smartdeposit-check-\(UUID().uuidString)"
+    ).path
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     let ledger = try SQLiteLedger(path: (scratch as NSString).appendingPathComponent("check.sqlite"))
     var problems: [Problem] = []
     let (accounts, accountProblems) = try AccountsFile.read(
-      path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains, limits: config.limits)
+      path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains,
+      limits: config.limits)
     for problem in accountProblems {
-      problems.append(Problem(file: problem.file, line: problem.line, code: "invalid-account", message: problem.message))
+      problems.append(
+        Problem(file: problem.file, line: problem.line, code: "invalid-account", message: problem.message))
     }
     _ = try ledger.syncRegistry(accounts)
     let processor = OrderFileProcessor(
@@ -45,7 +49,10 @@ public struct FileChecker {
       let absolute = PathUtilities.absolute(path)
       let name = (path as NSString).lastPathComponent
       guard let format = InputFormat.of(fileName: name) else {
-        problems.append(Problem(file: path, line: 0, code: "unknown-format", message: "not an order or transfer file (.xml, .csv, .transfer.csv, optionally .gz)"))
+        problems.append(
+          Problem(
+            file: path, line: 0, code: "unknown-format",
+            message: "not an order or transfer file (.xml, .csv, .transfer.csv, optionally .gz)"))
         continue
       }
       let size = (try? FileManager.default.attributesOfItem(atPath: absolute)[.size] as? NSNumber)?.int64Value ?? 0
@@ -61,7 +68,8 @@ public struct FileChecker {
         problems.append(Problem(file: path, line: error.line, code: error.cause.rawValue, message: error.message))
       }
       for reject in sink.rejects {
-        problems.append(Problem(file: reject.file, line: reject.record, code: reject.code.rawValue, message: reject.message))
+        problems.append(
+          Problem(file: reject.file, line: reject.record, code: reject.code.rawValue, message: reject.message))
       }
       sink.rejects.removeAll()
     }

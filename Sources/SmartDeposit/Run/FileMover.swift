@@ -17,7 +17,8 @@ public enum FileMover {
       }
       try copyDurably(source, destination)
       guard unlink(source) == 0 else {
-        throw RunError.io("copied \(source) to \(destination) but cannot remove it: \(String(cString: strerror(errno)))")
+        throw RunError.io(
+          "copied \(source) to \(destination) but cannot remove it: \(String(cString: strerror(errno)))")
       }
     }
     syncFolder(parent)
@@ -103,7 +104,7 @@ public enum FileMover {
       if count == 0 { break }
       var offset = 0
       while offset < count {
-        let written = write(output, buffer.baseAddress! + offset, count - offset)
+        let written = write(output, buffer.baseAddress?.advanced(by: offset), count - offset)
         if written < 0 {
           if errno == EINTR { continue }
           throw RunError.io("cannot write \(destination): \(String(cString: strerror(errno)))")
@@ -111,7 +112,9 @@ public enum FileMover {
         offset += written
       }
     }
-    guard fsync(output) == 0 else { throw RunError.io("cannot sync \(destination): \(String(cString: strerror(errno)))") }
+    guard fsync(output) == 0 else {
+      throw RunError.io("cannot sync \(destination): \(String(cString: strerror(errno)))")
+    }
   }
 
   /// fsync on a folder makes a rename in it durable.

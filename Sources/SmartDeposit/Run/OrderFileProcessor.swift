@@ -142,43 +142,43 @@ public struct OrderFileProcessor: Sendable {
   private func deposit(
     _ file: InboxFile, sha256: String?, formatter: DepositRowFormatter, session: DepositSession, report: ReportSink?
   ) throws -> (counts: LineCounts, sha256: String) {
-      let queue = BlockingQueue<ParseMessage>(capacity: Self.queueDepth)
-      let parser = Thread { [self] in
-        parse(file, into: queue)
-      }
-      parser.stackSize = 1 << 20
-      parser.start()
-      // However this ends, the parsing thread is told to stop.
-      defer { queue.close() }
-      var work = FileWork(
-        session: session, file: file.name, atomicity: atomicity, report: report, formatter: formatter)
-      while let message = queue.take() {
-        switch message {
-        case .events(let events):
-          for event in events { try work.apply(event) }
-        case .failed(let error):
-          throw error
-        case .finished(let digest, let bytes):
-          guard digest == sha256 ?? digest, bytes == file.size else {
-            throw IngestError(
-              .changedWhileReading, file: file.name,
-              message: "the file changed while it was read; it will be taken when it is complete")
-          }
-          try session.finish(lines: work.counts.read, rejected: work.counts.rejected, sha256: digest)
-          try work.flushReport()
-          if let report {
-            if work.reportNeedsRewrite {
-              // A late line rejected an order whose rows were already reported: rewrite this file's rows.
-              try report.discardFile()
-              try report.beginFile()
-              try session.depositsOfThisFile { try report.deposit($0, row: formatter.row($0)) }
-            }
-            try session.rejectsOfThisFile { try report.reject($0) }
-          }
-          return (work.counts, digest)
+    let queue = BlockingQueue<ParseMessage>(capacity: Self.queueDepth)
+    let parser = Thread { [self] in
+      parse(file, into: queue)
+    }
+    parser.stackSize = 1 << 20
+    parser.start()
+    // However this ends, the parsing thread is told to stop.
+    defer { queue.close() }
+    var work = FileWork(
+      session: session, file: file.name, atomicity: atomicity, report: report, formatter: formatter)
+    while let message = queue.take() {
+      switch message {
+      case .events(let events):
+        for event in events { try work.apply(event) }
+      case .failed(let error):
+        throw error
+      case .finished(let digest, let bytes):
+        guard digest == sha256 ?? digest, bytes == file.size else {
+          throw IngestError(
+            .changedWhileReading, file: file.name,
+            message: "the file changed while it was read; it will be taken when it is complete")
         }
+        try session.finish(lines: work.counts.read, rejected: work.counts.rejected, sha256: digest)
+        try work.flushReport()
+        if let report {
+          if work.reportNeedsRewrite {
+            // A late line rejected an order whose rows were already reported: rewrite this file's rows.
+            try report.discardFile()
+            try report.beginFile()
+            try session.depositsOfThisFile { try report.deposit($0, row: formatter.row($0)) }
+          }
+          try session.rejectsOfThisFile { try report.reject($0) }
+        }
+        return (work.counts, digest)
       }
-      throw IngestError(.unreadable, file: file.name, message: "the reader stopped without finishing")
+    }
+    throw IngestError(.unreadable, file: file.name, message: "the reader stopped without finishing")
   }
 
   /// The parsing stage: reads, validates and routes, in batches.

@@ -70,7 +70,9 @@ public struct RunPipeline {
       for run in died {
         summary.recoveredRuns.append(run.id)
         RunReportWriter.removePartial(reportsDir: config.reportsDir, runID: run.id)
-        options.log("recovered: run \(run.id) (started \(run.startedAt)) was interrupted; its committed files stand and the rest are taken now")
+        options.log(
+          "recovered: run \(run.id) (started \(run.startedAt)) was interrupted; its committed files stand and the rest are taken now"
+        )
       }
       try syncRegistry(ledger: ledger, summary: &summary)
       try processInbox(ledger: ledger, report: report, runID: runID, summary: &summary)
@@ -78,7 +80,8 @@ public struct RunPipeline {
       summary.errors.append("\(error)")
       summary.exitCode = 74
       summary.finishedAt = Timestamp.now()
-      try? ledger.finishRun(id: runID, finishedAt: summary.finishedAt, exitCode: 74, status: "failed", summary: counts(summary))
+      try? ledger.finishRun(
+        id: runID, finishedAt: summary.finishedAt, exitCode: 74, status: "failed", summary: counts(summary))
       try? report.finish(summary: summary)
       throw (error as? RunError) ?? RunError.io("\(error)")
     }
@@ -87,7 +90,8 @@ public struct RunPipeline {
     do {
       try report.finish(summary: summary)
       try ledger.finishRun(
-        id: runID, finishedAt: summary.finishedAt, exitCode: summary.exitCode, status: "completed", summary: counts(summary))
+        id: runID, finishedAt: summary.finishedAt, exitCode: summary.exitCode, status: "completed",
+        summary: counts(summary))
     } catch {
       throw RunError.io("\(error)")
     }
@@ -104,7 +108,8 @@ public struct RunPipeline {
 
   private func syncRegistry(ledger: Ledger, summary: inout RunSummary) throws {
     let (accounts, problems) = try AccountsFile.read(
-      path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains, limits: config.limits)
+      path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains,
+      limits: config.limits)
     for problem in problems {
       summary.accountProblems.append(problem.description)
       options.log("accounts: \(problem)")
@@ -112,7 +117,9 @@ public struct RunPipeline {
     _ = try ledger.syncRegistry(accounts)
   }
 
-  private func processInbox(ledger: SQLiteLedger, report: RunReportWriter, runID: String, summary: inout RunSummary) throws {
+  private func processInbox(
+    ledger: SQLiteLedger, report: RunReportWriter, runID: String, summary: inout RunSummary
+  ) throws {
     let found = try Discovery(config: config).discover()
     summary.notTaken = found.notTaken
     for item in found.notTaken { options.log("not taken: \(item.name): \(item.reason)") }
@@ -134,7 +141,9 @@ public struct RunPipeline {
       } else {
         processor.progress = nil
       }
-      let detail = try take(file, processor: processor, transfers: transfers, ledger: ledger, report: report, runID: runID, summary: &summary)
+      let detail = try take(
+        file, processor: processor, transfers: transfers, ledger: ledger, report: report, runID: runID,
+        summary: &summary)
       summary.filesDetail.append(detail)
     }
     summary.filesDetail.append(contentsOf: found.notReady)
@@ -145,7 +154,8 @@ public struct RunPipeline {
     _ file: InboxFile, processor: OrderFileProcessor, transfers: TransferProcessor, ledger: SQLiteLedger,
     report: RunReportWriter, runID: String, summary: inout RunSummary
   ) throws -> RunSummary.FileDetail {
-    var detail = RunSummary.FileDetail(name: file.name, format: file.format.rawValue, outcome: "processed", sender: file.sender.name)
+    var detail = RunSummary.FileDetail(
+      name: file.name, format: file.format.rawValue, outcome: "processed", sender: file.sender.name)
     // A file is hashed before it is parsed only when it could be a duplicate:
     // when some processed file had the same size. Otherwise its hash is
     // computed while it is parsed, and the file is read once.
@@ -158,7 +168,8 @@ public struct RunPipeline {
       summary.files.seen -= 1
       summary.notTaken.append(.init(name: file.name, reason: "cannot read: \(error)"))
       options.log("not taken: \(file.name): cannot read: \(error)")
-      return RunSummary.FileDetail(name: file.name, format: file.format.rawValue, outcome: "unreadable", reason: "\(error)")
+      return RunSummary.FileDetail(
+        name: file.name, format: file.format.rawValue, outcome: "unreadable", reason: "\(error)")
     }
     if let sha256, let earlier = try ledger.processedFile(sha256: sha256) {
       detail.sha256 = sha256
@@ -242,7 +253,9 @@ public struct RunPipeline {
 
   /// Moves a processed file to the archive. A failure is reported and left
   /// for the next run, which sees the file as already processed and moves it.
-  private func archive(_ file: InboxFile, fileID: Int64, ledger: Ledger, runID: String, summary: inout RunSummary) -> String {
+  private func archive(
+    _ file: InboxFile, fileID: Int64, ledger: Ledger, runID: String, summary: inout RunSummary
+  ) -> String {
     do {
       let destination = try FileMover.move(file.path, name: file.name, into: config.archive, runID: runID)
       try ledger.setDisposition(fileID: fileID, disposition: "archived")
@@ -260,7 +273,8 @@ public struct RunPipeline {
     do {
       let destination: String
       if config.onSuccess == .keep {
-        destination = try FileMover.uniqueDestination(name: file.name, folder: (config.quarantine as NSString).appendingPathComponent(runID))
+        destination = try FileMover.uniqueDestination(
+          name: file.name, folder: (config.quarantine as NSString).appendingPathComponent(runID))
         try FileMover.createFolder((destination as NSString).deletingLastPathComponent)
         try FileManager.default.copyItem(atPath: file.path, toPath: destination)
       } else {
@@ -316,11 +330,13 @@ extension RunPipeline {
     do {
       let ledger = try SQLiteLedger(path: config.ledgerPath)
       let (accounts, _) = try AccountsFile.read(
-        path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains, limits: config.limits)
+        path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains,
+        limits: config.limits)
       _ = try ledger.syncRegistry(accounts)
       let sha256 = try sha256OfFile(atPath: path)
       if let earlier = try ledger.processedFile(sha256: sha256) {
-        return TransferResult(counts: TransferCounts(), rejects: [], duplicateOf: "\(earlier.name) (run \(earlier.runID))")
+        return TransferResult(
+          counts: TransferCounts(), rejects: [], duplicateOf: "\(earlier.name) (run \(earlier.runID))")
       }
       let runID = "transfer-" + Self.makeRunID()
       var processor = TransferProcessor(limits: config.limits)

@@ -53,7 +53,8 @@ public struct LineValidator: Sendable {
       return .failure(
         LineProblem(
           .virtualAccountNotAllowed,
-          "limited-use Smart Account '\(account.identifier)' has only the DEFAULT virtual account, not '\(requestedVA)'"))
+          "limited-use Smart Account '\(account.identifier)' has only the DEFAULT virtual account, not '\(requestedVA)'"
+        ))
     }
     guard let virtualAccount = registry.virtualAccount(requestedVA, in: account.identifier) else {
       return .failure(
@@ -68,7 +69,8 @@ public struct LineValidator: Sendable {
       return .failure(
         LineProblem(.invalidQuantity, "quantity \(shown) is not a whole number from 1 to \(maxQuantity)"))
     }
-    guard let licenseType = LicenseType(rawValue: line.licenseType) ?? LicenseType(rawValue: line.licenseType.uppercased())
+    guard
+      let licenseType = LicenseType(rawValue: line.licenseType) ?? LicenseType(rawValue: line.licenseType.uppercased())
     else {
       let shown = line.licenseType.isEmpty ? "empty" : "'\(line.licenseType)'"
       return .failure(LineProblem(.invalidLicenseType, "license type \(shown) is not PERPETUAL or TERM"))
