@@ -27,6 +27,9 @@ public final class SQLiteLedger: Ledger {
     configuration.busyMode = .timeout(10)
     configuration.allowsUnsafeTransactions = dryRun
     configuration.prepareDatabase { db in
+      // 16 KiB pages (set before the file is first written; ignored after)
+      // halve the system calls of a bulk load against the 4 KiB default.
+      try db.execute(sql: "PRAGMA page_size = 16384")
       try db.execute(sql: "PRAGMA synchronous = FULL")
     }
     do {
@@ -336,45 +339,58 @@ final class SQLiteDepositSession: DepositSession {
 
   deinit { sqlite3_finalize(insert) }
 
-  private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+  /// The text values of the line being inserted, one after another; SQLite
+  /// reads them in place (SQLITE_STATIC) while the statement steps, instead
+  /// of copying each value into a buffer of its own.
+  private var texts: [UInt8] = []
+  private var textRanges: [(index: Int32, start: Int, count: Int)] = []
 
-  private func bind(_ index: Int32, _ text: String) {
+  private func stage(_ index: Int32, _ text: String) {
     var text = text
-    text.withUTF8 { bytes in
-      if let base = bytes.baseAddress {
-        base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-          _ = sqlite3_bind_text(insert, index, $0, Int32(bytes.count), Self.transient)
-        }
-      } else {
-        _ = sqlite3_bind_text(insert, index, "", 0, Self.transient)
-      }
-    }
+    let start = texts.count
+    text.withUTF8 { texts.append(contentsOf: $0) }
+    textRanges.append((index, start, texts.count - start))
   }
 
   func deposit(_ deposit: Deposit) throws -> DepositOutcome {
     sqlite3_reset(insert)
-    bind(1, deposit.webOrderID)
-    bind(2, deposit.lineNumber)
-    bind(3, deposit.sku)
+    texts.removeAll(keepingCapacity: true)
+    textRanges.removeAll(keepingCapacity: true)
+    stage(1, deposit.webOrderID)
+    stage(2, deposit.lineNumber)
+    stage(3, deposit.sku)
     sqlite3_bind_int64(insert, 4, Int64(deposit.quantity))
-    bind(5, deposit.licenseType.rawValue)
+    stage(5, deposit.licenseType.rawValue)
     if let months = deposit.termMonths {
       sqlite3_bind_int64(insert, 6, Int64(months))
     } else {
       sqlite3_bind_null(insert, 6)
     }
-    if let start = deposit.startDate { bind(7, start) } else { sqlite3_bind_null(insert, 7) }
-    bind(8, deposit.smartAccount)
-    bind(9, deposit.virtualAccount)
-    bind(10, deposit.status.rawValue)
-    bind(11, deposit.source)
+    if let start = deposit.startDate { stage(7, start) } else { sqlite3_bind_null(insert, 7) }
+    stage(8, deposit.smartAccount)
+    stage(9, deposit.virtualAccount)
+    stage(10, deposit.status.rawValue)
+    stage(11, deposit.source)
     sqlite3_bind_int64(insert, 12, fileID)
     sqlite3_bind_int64(insert, 13, Int64(deposit.record))
-    bind(14, deposit.salesOrder)
-    bind(15, deposit.purchaseOrder)
-    bind(16, deposit.orderDate)
-    bind(17, deposit.endCustomer)
-    let code = sqlite3_step(insert)
+    stage(14, deposit.salesOrder)
+    stage(15, deposit.purchaseOrder)
+    stage(16, deposit.orderDate)
+    stage(17, deposit.endCustomer)
+    texts.append(0)  // so that the buffer has an address even when every value is empty
+    let code = texts.withUnsafeBufferPointer { buffer -> Int32 in
+      guard let base = buffer.baseAddress else { return SQLITE_MISUSE }
+      return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { characters in
+        for range in textRanges {
+          sqlite3_bind_text(insert, range.index, characters + range.start, Int32(range.count), nil)
+        }
+        let code = sqlite3_step(insert)
+        // Nothing may point into the buffer once this closure returns.
+        sqlite3_reset(insert)
+        sqlite3_clear_bindings(insert)
+        return code
+      }
+    }
     guard code == SQLITE_DONE else {
       throw DatabaseError(
         resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
