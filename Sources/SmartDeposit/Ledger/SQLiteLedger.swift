@@ -342,52 +342,61 @@ final class SQLiteDepositSession: DepositSession {
   /// The text values of the line being inserted, one after another; SQLite
   /// reads them in place (SQLITE_STATIC) while the statement steps, instead
   /// of copying each value into a buffer of its own.
-  private var texts: [UInt8] = []
-  private var textRanges: [(index: Int32, start: Int, count: Int)] = []
+  private struct StagedTexts {
+    var bytes: [UInt8] = []
+    var ranges: [(index: Int32, start: Int, count: Int)] = []
 
-  private func stage(_ index: Int32, _ text: String) {
-    var text = text
-    let start = texts.count
-    text.withUTF8 { texts.append(contentsOf: $0) }
-    textRanges.append((index, start, texts.count - start))
+    mutating func stage(_ index: Int32, _ text: String) {
+      var text = text
+      let start = bytes.count
+      text.withUTF8 { bytes.append(contentsOf: $0) }
+      ranges.append((index, start, bytes.count - start))
+    }
   }
 
+  /// Kept between lines for its capacity; taken out while a line is inserted.
+  private var reusableTexts = StagedTexts()
+
   func deposit(_ deposit: Deposit) throws -> DepositOutcome {
-    sqlite3_reset(insert)
-    texts.removeAll(keepingCapacity: true)
-    textRanges.removeAll(keepingCapacity: true)
-    stage(1, deposit.webOrderID)
-    stage(2, deposit.lineNumber)
-    stage(3, deposit.sku)
+    var staged = StagedTexts()
+    swap(&staged, &reusableTexts)
+    defer { swap(&staged, &reusableTexts) }
+    staged.bytes.removeAll(keepingCapacity: true)
+    staged.ranges.removeAll(keepingCapacity: true)
+    staged.stage(1, deposit.webOrderID)
+    staged.stage(2, deposit.lineNumber)
+    staged.stage(3, deposit.sku)
     sqlite3_bind_int64(insert, 4, Int64(deposit.quantity))
-    stage(5, deposit.licenseType.rawValue)
+    staged.stage(5, deposit.licenseType.rawValue)
     if let months = deposit.termMonths {
       sqlite3_bind_int64(insert, 6, Int64(months))
     } else {
       sqlite3_bind_null(insert, 6)
     }
-    if let start = deposit.startDate { stage(7, start) } else { sqlite3_bind_null(insert, 7) }
-    stage(8, deposit.smartAccount)
-    stage(9, deposit.virtualAccount)
-    stage(10, deposit.status.rawValue)
-    stage(11, deposit.source)
+    if let start = deposit.startDate { staged.stage(7, start) } else { sqlite3_bind_null(insert, 7) }
+    staged.stage(8, deposit.smartAccount)
+    staged.stage(9, deposit.virtualAccount)
+    staged.stage(10, deposit.status.rawValue)
+    staged.stage(11, deposit.source)
     sqlite3_bind_int64(insert, 12, fileID)
     sqlite3_bind_int64(insert, 13, Int64(deposit.record))
-    stage(14, deposit.salesOrder)
-    stage(15, deposit.purchaseOrder)
-    stage(16, deposit.orderDate)
-    stage(17, deposit.endCustomer)
-    texts.append(0)  // so that the buffer has an address even when every value is empty
-    let code = texts.withUnsafeBufferPointer { buffer -> Int32 in
+    staged.stage(14, deposit.salesOrder)
+    staged.stage(15, deposit.purchaseOrder)
+    staged.stage(16, deposit.orderDate)
+    staged.stage(17, deposit.endCustomer)
+    staged.bytes.append(0)  // so that the buffer has an address even when every value is empty
+    let ranges = staged.ranges
+    let statement = insert
+    let code = staged.bytes.withUnsafeBufferPointer { buffer -> Int32 in
       guard let base = buffer.baseAddress else { return SQLITE_MISUSE }
       return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { characters in
-        for range in textRanges {
-          sqlite3_bind_text(insert, range.index, characters + range.start, Int32(range.count), nil)
+        for range in ranges {
+          sqlite3_bind_text(statement, range.index, characters + range.start, Int32(range.count), nil)
         }
-        let code = sqlite3_step(insert)
+        let code = sqlite3_step(statement)
         // Nothing may point into the buffer once this closure returns.
-        sqlite3_reset(insert)
-        sqlite3_clear_bindings(insert)
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
         return code
       }
     }
