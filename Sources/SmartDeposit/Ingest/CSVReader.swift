@@ -56,7 +56,6 @@ struct CSVScanner {
     buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
   }
 
-
   private mutating func fill() throws(IngestError) -> Bool {
     if atEOF { return false }
     position = 0

@@ -1,4 +1,5 @@
 import CLibXML2
+import Foundation
 
 /// Reads CCW order XML through libxml2's streaming `xmlTextReader`: memory
 /// stays constant whatever the file's size. No libxml2 type leaves this file.
@@ -8,24 +9,10 @@ import CLibXML2
 public final class XMLOrderReader: OrderLineSource {
   private let input: XMLInput
   private let reader: xmlTextReaderPtr
-  private let limits: InputLimits
-  private let file: String
-  private var finished = false
-  private var rootSeen = false
-  private var rootClosed = false
-
-  // The order being read: header values that its lines inherit.
-  private var order = OrderLine()
-  private var inOrder = false
-  // The line being read.
-  private var line = OrderLine()
-  private var inLine = false
-  private var field: Field?
-  private var text = ""
-
-  private enum Field {
-    case endCustomer, smartAccount, virtualAccount, sku, quantity, licenseType, termMonths, startDate, partner
-  }
+  // The parsing state is a struct worked on by one mutating call per line:
+  // as stored properties of a class, each access per node went through a
+  // dynamic exclusivity check.
+  private var scan: XMLScan
 
   /// The options every order file is parsed with: no network, no entity
   /// substitution, no DTD loading, no recovery, big line numbers.
@@ -34,8 +21,6 @@ public final class XMLOrderReader: OrderLineSource {
 
   public init(source: ByteSource, limits: InputLimits) throws(IngestError) {
     XMLLibrary.initialize()
-    self.limits = limits
-    file = source.displayName
     input = XMLInput(source: source)
     let context = Unmanaged.passUnretained(input).toOpaque()
     guard
@@ -46,7 +31,7 @@ public final class XMLOrderReader: OrderLineSource {
           return input.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length)))
         }, nil, context, nil, nil, Self.parseOptions)
     else {
-      throw IngestError(.unreadable, file: file, message: "libxml2 could not create a reader")
+      throw IngestError(.unreadable, file: source.displayName, message: "libxml2 could not create a reader")
     }
     self.reader = reader
     xmlTextReaderSetStructuredErrorHandler(
@@ -56,11 +41,78 @@ public final class XMLOrderReader: OrderLineSource {
         let input = Unmanaged<XMLInput>.fromOpaque(context).takeUnretainedValue()
         input.record(error: error.pointee)
       }, context)
+    scan = XMLScan(reader: reader, input: input, limits: limits, file: source.displayName)
   }
 
   deinit { xmlFreeTextReader(reader) }
 
   public var bytesRead: Int64 { input.source.rawBytesRead }
+
+  public func next() throws(IngestError) -> ParsedRecord? {
+    try scan.next()
+  }
+}
+
+/// The elements of an order file that carry values.
+private enum Element {
+  case orderDrop, order, line, endCustomer, smartAccount, virtualAccount, sku, quantity, licenseType, termMonths
+  case startDate, partner, other
+
+  /// The element a local name denotes, compared in place (no `String` per node).
+  init(_ name: UnsafePointer<xmlChar>?) {
+    guard let name else {
+      self = .other
+      return
+    }
+    let text = UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self)
+    switch text[0] {
+    case 0x4F:  // O
+      self = strcmp(text, "Order") == 0 ? .order : (strcmp(text, "OrderDrop") == 0 ? .orderDrop : .other)
+    case 0x4C:  // L
+      self = strcmp(text, "Line") == 0 ? .line : (strcmp(text, "LicenseType") == 0 ? .licenseType : .other)
+    case 0x53:  // S
+      if strcmp(text, "Sku") == 0 {
+        self = .sku
+      } else if strcmp(text, "SmartAccount") == 0 {
+        self = .smartAccount
+      } else {
+        self = strcmp(text, "StartDate") == 0 ? .startDate : .other
+      }
+    case 0x51: self = strcmp(text, "Quantity") == 0 ? .quantity : .other  // Q
+    case 0x54: self = strcmp(text, "TermMonths") == 0 ? .termMonths : .other  // T
+    case 0x56: self = strcmp(text, "VirtualAccount") == 0 ? .virtualAccount : .other  // V
+    case 0x45: self = strcmp(text, "EndCustomer") == 0 ? .endCustomer : .other  // E
+    case 0x50: self = strcmp(text, "Partner") == 0 ? .partner : .other  // P
+    default: self = .other
+    }
+  }
+}
+
+/// The reading state of `XMLOrderReader`.
+private struct XMLScan {
+  let reader: xmlTextReaderPtr
+  let input: XMLInput
+  let limits: InputLimits
+  let file: String
+  var finished = false
+  var rootSeen = false
+  var rootClosed = false
+  /// The order being read: header values that its lines inherit.
+  var order = OrderLine()
+  var inOrder = false
+  /// The line being read.
+  var line = OrderLine()
+  var inLine = false
+  /// The value element being read, and its text so far.
+  var field: Element?
+  var text = ""
+
+  init(reader: xmlTextReaderPtr, input: XMLInput, limits: InputLimits, file: String) {
+    self.reader = reader
+    self.input = input
+    self.limits = limits
+    self.file = file
+  }
 
   private func failure(_ cause: IngestError.Cause, _ message: String, line lineNumber: Int? = nil) -> IngestError {
     IngestError(cause, file: file, line: lineNumber ?? currentLine(), message: message)
@@ -90,7 +142,12 @@ public final class XMLOrderReader: OrderLineSource {
     return trimmed(String(cString: value))
   }
 
-  public func next() throws(IngestError) -> ParsedRecord? {
+  private func localName() -> String {
+    guard let name = xmlTextReaderConstLocalName(reader) else { return "" }
+    return String(cString: name)
+  }
+
+  mutating func next() throws(IngestError) -> ParsedRecord? {
     if finished { return nil }
     while true {
       let status = xmlTextReaderRead(reader)
@@ -103,60 +160,61 @@ public final class XMLOrderReader: OrderLineSource {
         }
         return nil
       }
-      let type = xmlTextReaderNodeType(reader)
-      switch type {
+      switch xmlTextReaderNodeType(reader) {
       case Int32(XML_READER_TYPE_ELEMENT.rawValue):
         let depth = Int(xmlTextReaderDepth(reader))
         if depth >= limits.maxDepth {
-          throw failure(.tooDeep, "elements nest deeper than limits.max_depth (\(limits.maxDepth))", line: nodeLine())
+          throw failure(
+            .tooDeep, "elements nest deeper than limits.max_depth (\(limits.maxDepth))", line: nodeLine())
         }
-        if let namespace = xmlTextReaderConstNamespaceUri(reader),
-          String(cString: namespace).hasPrefix("http://www.w3.org/2001/XInclude")
-            || String(cString: namespace).hasPrefix("http://www.w3.org/2003/XInclude")
-        {
-          throw failure(.xinclude, "XInclude is not allowed in order files; nothing was included", line: nodeLine())
+        if let namespace = xmlTextReaderConstNamespaceUri(reader) {
+          let uri = String(cString: namespace)
+          if uri.hasPrefix("http://www.w3.org/2001/XInclude") || uri.hasPrefix("http://www.w3.org/2003/XInclude") {
+            throw failure(.xinclude, "XInclude is not allowed in order files; nothing was included", line: nodeLine())
+          }
         }
-        let name = localName()
+        let element = Element(xmlTextReaderConstLocalName(reader))
         let empty = xmlTextReaderIsEmptyElement(reader) == 1
         if depth == 0 {
-          guard name == "OrderDrop" else {
-            throw failure(.unknownRoot, "the root element is <\(name)>, not <OrderDrop>", line: nodeLine())
+          guard element == .orderDrop else {
+            throw failure(.unknownRoot, "the root element is <\(localName())>, not <OrderDrop>", line: nodeLine())
           }
           rootSeen = true
           if empty { rootClosed = true }
           continue
         }
-        if let result = startElement(name, depth: depth, empty: empty) { return result }
+        if let result = start(element, depth: depth, empty: empty) { return result }
       case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
         let depth = Int(xmlTextReaderDepth(reader))
         if depth == 0 {
           rootClosed = true
           continue
         }
-        if let result = endElement(localName(), depth: depth) { return result }
+        if let result = end(Element(xmlTextReaderConstLocalName(reader)), depth: depth) { return result }
       case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
         Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
         guard field != nil, let value = xmlTextReaderConstValue(reader) else { continue }
-        text += String(cString: value)
+        if text.isEmpty {
+          text = String(cString: value)
+        } else {
+          text += String(cString: value)
+        }
         if text.utf8.count > limits.maxFieldBytes {
-          throw failure(.fieldTooLong, "a value is longer than limits.max_field_bytes (\(limits.maxFieldBytes) bytes)")
+          throw failure(
+            .fieldTooLong, "a value is longer than limits.max_field_bytes (\(limits.maxFieldBytes) bytes)")
         }
       case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue), Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue),
         Int32(XML_READER_TYPE_ENTITY.rawValue):
-        throw failure(.doctype, "DOCTYPE and entity declarations are not allowed in order files", line: nodeLine())
+        throw failure(
+          .doctype, "DOCTYPE and entity declarations are not allowed in order files", line: nodeLine())
       default:
         continue
       }
     }
   }
 
-  private func localName() -> String {
-    guard let name = xmlTextReaderConstLocalName(reader) else { return "" }
-    return String(cString: name)
-  }
-
-  private func startElement(_ name: String, depth: Int, empty: Bool) -> ParsedRecord? {
-    if depth == 1 && name == "Order" {
+  private mutating func start(_ element: Element, depth: Int, empty: Bool) -> ParsedRecord? {
+    if depth == 1 && element == .order {
       order = OrderLine(
         webOrderID: attribute("webOrderId"), salesOrder: attribute("salesOrder"),
         purchaseOrder: attribute("purchaseOrder"), orderDate: attribute("orderDate"),
@@ -165,67 +223,47 @@ public final class XMLOrderReader: OrderLineSource {
       return nil
     }
     guard inOrder else { return nil }
-    if depth == 2 && name == "Line" {
+    if depth == 2 && element == .line {
       line = order
-      line.smartAccount = order.smartAccount
-      line.virtualAccount = order.virtualAccount
       line.lineNumber = attribute("number")
       line.record = nodeLine()
       if empty { return .line(line) }
       inLine = true
       return nil
     }
-    let selected: Field?
-    if depth == 2 {
-      switch name {
-      case "EndCustomer": selected = .endCustomer
-      case "SmartAccount": selected = .smartAccount
-      case "VirtualAccount": selected = .virtualAccount
-      default: selected = nil
-      }
-    } else if depth == 3 && inLine {
-      switch name {
-      case "Sku": selected = .sku
-      case "Quantity": selected = .quantity
-      case "LicenseType": selected = .licenseType
-      case "TermMonths": selected = .termMonths
-      case "StartDate": selected = .startDate
-      case "SmartAccount": selected = .smartAccount
-      case "VirtualAccount": selected = .virtualAccount
-      case "EndCustomer": selected = .endCustomer
-      case "Partner": selected = .partner
-      default: selected = nil
-      }
-    } else {
-      selected = nil
+    let isValue: Bool
+    switch element {
+    case .endCustomer, .smartAccount, .virtualAccount: isValue = depth == 2 || (depth == 3 && inLine)
+    case .sku, .quantity, .licenseType, .termMonths, .startDate, .partner: isValue = depth == 3 && inLine
+    default: isValue = false
     }
-    guard let selected else { return nil }
+    guard isValue else { return nil }
     if empty {
-      assign(selected, "", depth: depth)
+      assign(element, "", depth: depth)
     } else {
-      field = selected
+      field = element
       text = ""
     }
     return nil
   }
 
-  private func endElement(_ name: String, depth: Int) -> ParsedRecord? {
+  private mutating func end(_ element: Element, depth: Int) -> ParsedRecord? {
     if let current = field, depth >= 2 {
       assign(current, trimmed(text), depth: depth)
       field = nil
       return nil
     }
-    if depth == 2 && name == "Line" && inLine {
+    if depth == 2 && element == .line && inLine {
       inLine = false
       return .line(line)
     }
-    if depth == 1 && name == "Order" { inOrder = false }
+    if depth == 1 && element == .order { inOrder = false }
     return nil
   }
 
-  private func assign(_ field: Field, _ value: String, depth: Int) {
+  private mutating func assign(_ element: Element, _ value: String, depth: Int) {
     if depth == 2 {
-      switch field {
+      switch element {
       case .endCustomer: order.endCustomer = value
       case .smartAccount: order.smartAccount = value
       case .virtualAccount: order.virtualAccount = value
@@ -233,7 +271,7 @@ public final class XMLOrderReader: OrderLineSource {
       }
       return
     }
-    switch field {
+    switch element {
     case .sku: line.sku = value
     case .quantity: line.quantity = value
     case .licenseType: line.licenseType = value
@@ -243,6 +281,7 @@ public final class XMLOrderReader: OrderLineSource {
     case .virtualAccount: line.virtualAccount = value
     case .endCustomer: line.endCustomer = value
     case .partner: line.partner = value
+    default: break
     }
   }
 }
