@@ -16,7 +16,7 @@ public struct TransferValidator: Sendable {
     }
     if request.webOrderID.isEmpty || request.lineNumber.isEmpty {
       return .failure(
-        LineProblem(.missingOrderID, "the row does not name the web order id and line number to transfer"))
+        LineProblem(.unknownTransferSource, "the row does not name the web order id and line number to transfer"))
     }
     guard let quantity = LineValidator.wholeNumber(request.quantity), quantity >= 1, quantity <= maxQuantity else {
       return .failure(
