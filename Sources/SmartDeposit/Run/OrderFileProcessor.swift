@@ -189,13 +189,21 @@ public struct OrderFileProcessor: Sendable {
       var batch: [LineEvent] = []
       batch.reserveCapacity(Self.batchSize)
       var read = 0
+      var lastProgress: UInt64 = 0
       while let parsed = try source.next() {
         read += 1
         batch.append(event(for: parsed, file: file))
         if batch.count == Self.batchSize {
           guard queue.put(.events(batch)) else { return }
           batch.removeAll(keepingCapacity: true)
-          progress?(source.bytesRead, read)
+          if let progress {
+            // A few updates a second are enough for a person watching.
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now - lastProgress > 250_000_000 {
+              lastProgress = now
+              progress(source.bytesRead, read)
+            }
+          }
         }
       }
       if !batch.isEmpty { guard queue.put(.events(batch)) else { return } }
