@@ -15,4 +15,15 @@
 /// mutable state, so it is called through this function.
 static inline void clibxml2_free(void *pointer) { xmlFree(pointer); }
 
+/// Encoding and I/O errors go to libxml2's generic error function, which
+/// prints to standard error and is kept per thread. Every reader thread
+/// calls this first; the reader's structured handler still records them.
+static void clibxml2_discard_message(void *context, const char *message, ...) {
+  (void)context;
+  (void)message;
+}
+static inline void clibxml2_silence_generic_errors(void) {
+  xmlSetGenericErrorFunc(NULL, clibxml2_discard_message);
+}
+
 #endif

@@ -129,4 +129,17 @@ struct CommandTests {
     #expect(drop.files(in: drop.inbox) == ["good.xml"])
     #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath))
   }
+
+  @Test func libxml2NeverWritesToStandardError() throws {
+    let drop = try TestDrop()
+    try drop.drop("mislabelled.xml", "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<OrderDrop></OrderDrop>")
+    try drop.drop("bad-bytes.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OrderDrop>\u{FFFD}")
+    try drop.drop(
+      "latin.xml", "<?xml version=\"1.0\" encoding=\"US-ASCII\"?>\n<OrderDrop><Order webOrderId=\"é\"/></OrderDrop>")
+    let output = try runCommand(["run"], in: drop.root)
+    #expect(output.status == 65)
+    let lines = output.standardError.split(separator: "\n")
+    #expect(!lines.isEmpty)
+    for line in lines { #expect(line.hasPrefix("smartdeposit: "), "\(line)") }
+  }
 }

@@ -21,6 +21,7 @@ public final class XMLOrderReader: OrderLineSource {
 
   public init(source: ByteSource, limits: InputLimits) throws(IngestError) {
     XMLLibrary.initialize()
+    clibxml2_silence_generic_errors()
     input = XMLInput(source: source)
     let context = Unmanaged.passUnretained(input).toOpaque()
     guard
