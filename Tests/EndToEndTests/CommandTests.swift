@@ -134,8 +134,14 @@ struct CommandTests {
     let drop = try TestDrop()
     try drop.drop("mislabelled.xml", "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<OrderDrop></OrderDrop>")
     try drop.drop("bad-bytes.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OrderDrop>\u{FFFD}")
+    // Bytes that the declared encoding cannot convert: libxml2 reports them
+    // through its generic error function.
     try drop.drop(
-      "latin.xml", "<?xml version=\"1.0\" encoding=\"US-ASCII\"?>\n<OrderDrop><Order webOrderId=\"é\"/></OrderDrop>")
+      "shift-jis.xml",
+      bytes: Array("<?xml version=\"1.0\" encoding=\"SHIFT_JIS\"?>\n<OrderDrop><Order webOrderId=\"".utf8) + [
+        0xFF, 0xFE,
+      ]
+        + Array("\"/></OrderDrop>\n".utf8))
     let output = try runCommand(["run"], in: drop.root)
     #expect(output.status == 65)
     let lines = output.standardError.split(separator: "\n")
