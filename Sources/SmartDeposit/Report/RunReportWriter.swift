@@ -47,6 +47,7 @@ public final class RunReportWriter: ReportSink {
     (deposits: UInt64, rejects: UInt64, totals: [AccountKey: (available: Int, held: Int)], firstRejects: Int)?
 
   public func beginFile() throws {
+    flushRunningTotal()
     fileMark = (deposits.offset, rejects.offset, totalsByAccount, firstRejects.count)
   }
 
@@ -54,18 +55,40 @@ public final class RunReportWriter: ReportSink {
     guard let mark = fileMark else { return }
     try deposits.truncate(to: mark.deposits)
     try rejects.truncate(to: mark.rejects)
+    running = nil
     totalsByAccount = mark.totals
     firstRejects.removeLast(firstRejects.count - mark.firstRejects)
   }
 
   public func deposit(_ deposit: Deposit, row: [UInt8]) throws {
     try deposits.write(bytes: row)
-    let key = AccountKey(smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount)
-    if deposit.status == .held {
-      totalsByAccount[key, default: (0, 0)].held += deposit.quantity
-    } else {
-      totalsByAccount[key, default: (0, 0)].available += deposit.quantity
+    // Consecutive lines mostly land in the same account: add them up before
+    // touching the dictionary.
+    if let current = running, current.key.smartAccount == deposit.smartAccount,
+      current.key.virtualAccount == deposit.virtualAccount
+    {
+      if deposit.status == .held {
+        running?.held += deposit.quantity
+      } else {
+        running?.available += deposit.quantity
+      }
+      return
     }
+    flushRunningTotal()
+    let held = deposit.status == .held ? deposit.quantity : 0
+    running = (
+      AccountKey(smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount),
+      deposit.quantity - held, held
+    )
+  }
+
+  private var running: (key: AccountKey, available: Int, held: Int)?
+
+  private func flushRunningTotal() {
+    guard let current = running else { return }
+    totalsByAccount[current.key, default: (0, 0)].available += current.available
+    totalsByAccount[current.key, default: (0, 0)].held += current.held
+    running = nil
   }
 
   public func reject(_ reject: Reject) throws {
@@ -84,6 +107,7 @@ public final class RunReportWriter: ReportSink {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let json = String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n"
     try FileMover.writeDurably(json, to: (partialFolder as NSString).appendingPathComponent("summary.json"))
+    flushRunningTotal()
     var totals: [String: (available: Int, held: Int)] = [:]
     for (key, value) in totalsByAccount { totals[key.smartAccount + " / " + key.virtualAccount] = value }
     let html = RunReportPage(summary: summary, totalsByAccount: totals, rejects: firstRejects).render()
