@@ -111,28 +111,29 @@ public final class SQLiteLedger: Ledger {
     let now = Timestamp.now()
     return try write("syncing the registry") { db in
       var result = RegistrySyncResult()
+      // Statements prepared once for the whole file: a registry has thousands of accounts.
+      let find = try db.cachedStatement(sql: "SELECT name, type, partner FROM accounts WHERE smart_account = ?")
+      let update = try db.cachedStatement(
+        sql: "UPDATE accounts SET name = ?, type = ?, partner = ?, synced_at = ? WHERE smart_account = ?")
+      let insert = try db.cachedStatement(
+        sql: "INSERT INTO accounts(smart_account, name, type, partner, synced_at) VALUES (?, ?, ?, ?, ?)")
+      let insertVirtualAccount = try db.cachedStatement(
+        sql: "INSERT INTO virtual_accounts(smart_account, name_key, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
       for account in accounts {
-        let existing = try Row.fetchOne(
-          db, sql: "SELECT name, type, partner FROM accounts WHERE smart_account = ?", arguments: [account.identifier])
-        if let existing {
+        if let existing = try Row.fetchOne(find, arguments: [account.identifier]) {
           if existing["name"] as String != account.name || existing["type"] as String != account.type.rawValue
             || existing["partner"] as String != account.partner
           {
-            try db.execute(
-              sql: "UPDATE accounts SET name = ?, type = ?, partner = ?, synced_at = ? WHERE smart_account = ?",
+            try update.execute(
               arguments: [account.name, account.type.rawValue, account.partner, now, account.identifier])
             result.accountsUpdated += 1
           }
         } else {
-          try db.execute(
-            sql: "INSERT INTO accounts(smart_account, name, type, partner, synced_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [account.identifier, account.name, account.type.rawValue, account.partner, now])
+          try insert.execute(arguments: [account.identifier, account.name, account.type.rawValue, account.partner, now])
           result.accountsAdded += 1
         }
         for name in account.virtualAccounts {
-          try db.execute(
-            sql: "INSERT INTO virtual_accounts(smart_account, name_key, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            arguments: [account.identifier, name.lowercased(), name])
+          try insertVirtualAccount.execute(arguments: [account.identifier, name.lowercased(), name])
           result.virtualAccountsAdded += db.changesCount
         }
       }
