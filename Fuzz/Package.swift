@@ -7,11 +7,12 @@ let package = Package(
   name: "smartdeposit-fuzz",
   dependencies: [.package(path: "..")],
   targets: [
+    .target(name: "FuzzSupport"),
     .executableTarget(
-      name: "FuzzCSV", dependencies: [.product(name: "SmartDeposit", package: "main")],
+      name: "FuzzCSV", dependencies: ["FuzzSupport", .product(name: "SmartDeposit", package: "main")],
       swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
     .executableTarget(
-      name: "FuzzXML", dependencies: [.product(name: "SmartDeposit", package: "main")],
+      name: "FuzzXML", dependencies: ["FuzzSupport", .product(name: "SmartDeposit", package: "main")],
       swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import SmartDeposit
 
 /// Feeds each input to the CCW order CSV reader with the production limits
@@ -28,43 +29,7 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   return 0
 }
 
-/// Writes the fuzzer's bytes to a file, as the readers take files.
-enum FuzzInput {
-  static let folder: String = {
-    let path = "/dev/shm/smartdeposit-fuzz-\(getpid())"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-  }()
-
-  static func withFile(_ data: UnsafePointer<UInt8>, _ size: Int, suffix: String, _ body: (String) -> Void) {
-    let path = folder + "/input" + suffix
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    precondition(fd >= 0)
-    var written = 0
-    while written < size {
-      let count = write(fd, data + written, size - written)
-      precondition(count > 0)
-      written += count
-    }
-    close(fd)
-    body(path)
-  }
-}
-
-/// libFuzzer's driver, entered from this target's main (the package
-/// manager names every executable's entry point after its target).
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runFuzzerDriver(
-  _ argc: UnsafeMutablePointer<CInt>,
-  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzCSV_main")
-public func fuzzCSVMain(
-  _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
-) -> CInt {
-  var count = argc
-  var arguments = argv
-  return runFuzzerDriver(&count, &arguments, fuzzCSV)
+public func fuzzCSVMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+  runFuzzer(argc, argv, fuzzCSV)
 }
