@@ -80,8 +80,8 @@ public struct LineValidator: Sendable {
     switch licenseType {
     case .term:
       guard let months = Self.wholeNumber(line.termMonths), (1...120).contains(months) else {
-        let shown = line.termMonths.isEmpty ? "no term" : "term '\(line.termMonths)'"
-        return .failure(LineProblem(.invalidTerm, "a TERM license needs a term of 1 to 120 months, not \(shown)"))
+        let given = line.termMonths.isEmpty ? "the line gives none" : "not '\(line.termMonths)'"
+        return .failure(LineProblem(.invalidTerm, "a TERM license needs a term of 1 to 120 months; \(given)"))
       }
       guard !line.startDate.isEmpty else {
         return .failure(LineProblem(.invalidTerm, "a TERM license needs a start date"))
