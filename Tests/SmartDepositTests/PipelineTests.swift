@@ -267,4 +267,28 @@ struct PipelineTests {
     #expect(result.summary.exitCode == 0)
     #expect(drop.files(in: drop.inbox) == ["good.xml"])
   }
+
+  @Test func aBadAccountsRowIsReportedWithItsLineAndTheOthersLoad() throws {
+    let accounts = """
+      smart_account,name,type,virtual_accounts,partner
+      acme.com,Acme,customer,Campus,
+      gmail.com,Wrong,customer,,
+      shop@outlook.com,Shop,limited-use,Extra,
+      globex.example,Globex,reseller,,
+      initech.example,Initech,customer,,
+
+      """
+    let drop = try TestDrop(accounts: accounts)
+    try drop.drop("o.csv", "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU,1,PERPETUAL,,,initech.example,,,\n")
+    let result = try drop.run()
+    #expect(result.summary.accountProblems.count == 3)
+    #expect(
+      result.summary.accountProblems[0].hasSuffix(
+        "accounts.csv:3: 'gmail.com' is a public mail domain; a customer account needs a company domain (use type limited-use with an email address instead)"
+      ))
+    #expect(result.summary.accountProblems[1].contains("accounts.csv:4: "))
+    #expect(result.summary.accountProblems[2].contains("accounts.csv:5: type 'reseller'"))
+    #expect(result.summary.lines.deposited == 1)
+    #expect(try drop.ledger().registry().all.map(\.identifier) == ["acme.com", "initech.example"])
+  }
 }
