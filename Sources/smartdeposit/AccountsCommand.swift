@@ -48,9 +48,7 @@ struct AccountsCommand: ParsableCommand {
       do {
         let lock = try RunLock(ledgerPath: config.ledgerPath)
         defer { withExtendedLifetime(lock) {} }
-        let (accounts, problems) = try AccountsFile.read(
-          path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains,
-          limits: config.limits)
+        let (accounts, problems) = try AccountsFile.read(config: config)
         let result = try SQLiteLedger(path: config.ledgerPath).syncRegistry(accounts)
         for problem in problems { CommandSupport.printError("\(problem)") }
         print(

@@ -291,4 +291,19 @@ struct PipelineTests {
     #expect(result.summary.lines.deposited == 1)
     #expect(try drop.ledger().registry().all.map(\.identifier) == ["acme.com", "initech.example"])
   }
+
+  @Test func transferRowsInARunHonourTheConfiguredMaximumQuantity() throws {
+    let drop = try TestDrop(extraConfig: "max_quantity = 5")
+    try drop.drop(
+      "globalnet/bulk.csv", "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU,5,PERPETUAL,,,holding.globalnet.example,Stock,,\n")
+    try drop.drop(
+      "globalnet/moves.transfer.csv",
+      """
+      transfer_id,from_smart_account,web_order_id,line_number,quantity,to_smart_account,to_virtual_account
+      T1,holding.globalnet.example,1,1.0,6,acme.com,
+
+      """)
+    let result = try drop.run()
+    #expect(result.summary.rejectsByCode == ["invalid-quantity": 1])
+  }
 }

@@ -33,6 +33,17 @@ public enum AccountsFile {
     }
   }
 
+  /// The configured accounts file, read with the configured mail domains and limits.
+  public static func read(
+    config: PipelineConfig
+  ) throws(IngestError) -> (
+    accounts: [SmartAccount], problems: [AccountProblem]
+  ) {
+    try read(
+      path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains,
+      limits: config.limits)
+  }
+
   /// The valid accounts and the problems of the rest. Throws when the file
   /// itself cannot be read or lacks the required columns.
   public static func read(

@@ -72,9 +72,6 @@ public final class ByteSource {
     rawBuffer.deallocate()
   }
 
-  /// Whether the file is read through gzip.
-  public var isCompressed: Bool { gzip }
-
   /// The SHA-256 of every raw byte read so far, in lower-case hex. Call once
   /// the source is exhausted to get the file's identity.
   public func digest() -> String {

@@ -117,9 +117,4 @@ public struct RunSummary: Sendable, Equatable, Codable {
     case recoveredRuns = "recovered_runs"
     case errors
   }
-
-  /// Counts a rejected line under its code.
-  public mutating func count(_ code: RejectCode) {
-    rejectsByCode[code.rawValue, default: 0] += 1
-  }
 }

@@ -31,9 +31,7 @@ public struct FileChecker {
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     let ledger = try SQLiteLedger(path: (scratch as NSString).appendingPathComponent("check.sqlite"))
     var problems: [Problem] = []
-    let (accounts, accountProblems) = try AccountsFile.read(
-      path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains,
-      limits: config.limits)
+    let (accounts, accountProblems) = try AccountsFile.read(config: config)
     for problem in accountProblems {
       problems.append(
         Problem(file: problem.file, line: problem.line, code: "invalid-account", message: problem.message))
@@ -42,8 +40,7 @@ public struct FileChecker {
     let processor = OrderFileProcessor(
       validator: LineValidator(registry: try ledger.registry(), maxQuantity: config.maxQuantity),
       atomicity: config.atomicity, limits: config.limits)
-    var transfers = TransferProcessor(limits: config.limits)
-    transfers.maxQuantity = config.maxQuantity
+    let transfers = TransferProcessor(limits: config.limits, maxQuantity: config.maxQuantity)
     let sink = CollectingSink()
     for path in paths {
       let absolute = PathUtilities.absolute(path)
@@ -58,8 +55,8 @@ public struct FileChecker {
       let size = (try? FileManager.default.attributesOfItem(atPath: absolute)[.size] as? NSNumber)?.int64Value ?? 0
       let file = InboxFile(path: absolute, name: path, sender: sender(of: absolute), format: format, size: size)
       do {
-        let sha256 = try sha256OfFile(atPath: absolute)
         if format == .transfer {
+          let sha256 = try sha256OfFile(atPath: absolute)
           _ = try transfers.process(file, sha256: sha256, runID: "check", ledger: ledger, report: sink)
         } else {
           _ = try processor.process(file, sha256: nil, runID: "check", ledger: ledger, report: sink)

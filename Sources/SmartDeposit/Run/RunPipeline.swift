@@ -107,9 +107,7 @@ public struct RunPipeline {
   }
 
   private func syncRegistry(ledger: Ledger, summary: inout RunSummary) throws {
-    let (accounts, problems) = try AccountsFile.read(
-      path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains,
-      limits: config.limits)
+    let (accounts, problems) = try AccountsFile.read(config: config)
     for problem in problems {
       summary.accountProblems.append(problem.description)
       options.log("accounts: \(problem)")
@@ -129,7 +127,7 @@ public struct RunPipeline {
     var processor = OrderFileProcessor(
       validator: LineValidator(registry: registry, maxQuantity: config.maxQuantity), atomicity: config.atomicity,
       limits: config.limits)
-    let transfers = TransferProcessor(limits: config.limits)
+    let transfers = TransferProcessor(limits: config.limits, maxQuantity: config.maxQuantity)
     for file in found.ready {
       if let progress = options.progress, file.size > 8 << 20 {
         let started = Date()
@@ -329,9 +327,7 @@ extension RunPipeline {
     defer { withExtendedLifetime(lock) {} }
     do {
       let ledger = try SQLiteLedger(path: config.ledgerPath)
-      let (accounts, _) = try AccountsFile.read(
-        path: config.accountsFile, displayName: config.accountsFile, publicDomains: config.mailDomains,
-        limits: config.limits)
+      let (accounts, _) = try AccountsFile.read(config: config)
       _ = try ledger.syncRegistry(accounts)
       let sha256 = try sha256OfFile(atPath: path)
       if let earlier = try ledger.processedFile(sha256: sha256) {
@@ -339,8 +335,7 @@ extension RunPipeline {
           counts: TransferCounts(), rejects: [], duplicateOf: "\(earlier.name) (run \(earlier.runID))")
       }
       let runID = "transfer-" + Self.makeRunID()
-      var processor = TransferProcessor(limits: config.limits)
-      processor.maxQuantity = config.maxQuantity
+      let processor = TransferProcessor(limits: config.limits, maxQuantity: config.maxQuantity)
       let sink = CollectingSink()
       let file = InboxFile(path: PathUtilities.absolute(path), name: path, sender: sender, format: .transfer, size: 0)
       let counts = try processor.process(file, sha256: sha256, runID: runID, ledger: ledger, report: sink)

@@ -14,10 +14,11 @@ public struct TransferCounts: Sendable, Equatable {
 /// the file's record. Rows are independent: a bad row rejects only itself.
 public struct TransferProcessor {
   public var limits: InputLimits
-  public var maxQuantity = 1_000_000
+  public var maxQuantity: Int
 
-  public init(limits: InputLimits) {
+  public init(limits: InputLimits, maxQuantity: Int) {
     self.limits = limits
+    self.maxQuantity = maxQuantity
   }
 
   public func process(
