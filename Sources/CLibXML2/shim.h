@@ -8,7 +8,6 @@
 #undef LIBXML_ICU_ENABLED
 
 #include <libxml/parser.h>
-#include <libxml/xmlreader.h>
 #include <libxml/xmlerror.h>
 
 /// `xmlFree` is a global function pointer; Swift 6 treats it as shared

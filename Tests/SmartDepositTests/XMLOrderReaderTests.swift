@@ -69,4 +69,68 @@ struct XMLOrderReaderTests {
       #expect(error.line > 0)
     }
   }
+
+  @Test func entitiesAndCharacterReferencesAreDecodedInAttributesAndText() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("xml-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("entities.xml").path
+    let xml = """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <OrderDrop>
+        <Order webOrderId="W&amp;1" purchaseOrder="P&#38;O &lt;7&gt; &quot;x&quot; &#x2603;" salesOrder=" S1 ">
+          <SmartAccount>acme.com</SmartAccount>
+          <VirtualAccount>R&amp;D <![CDATA[Lab & <Bench>]]></VirtualAccount>
+          <EndCustomer>A&#38;B &apos;Co&apos;</EndCustomer>
+          <Line number="1.0"><Sku>SKU&amp;1</Sku><Quantity>2</Quantity><LicenseType>PERPETUAL</LicenseType></Line>
+        </Order>
+      </OrderDrop>
+      """
+    try Data(xml.utf8).write(to: URL(fileURLWithPath: path))
+    let records = try read(path)
+    guard records.count == 1, case .line(let line) = records[0] else {
+      Issue.record("expected one line, got \(records)")
+      return
+    }
+    #expect(line.webOrderID == "W&1")
+    #expect(line.purchaseOrder == "P&O <7> \"x\" \u{2603}")
+    #expect(line.salesOrder == "S1")
+    #expect(line.virtualAccount == "R&D Lab & <Bench>")
+    #expect(line.endCustomer == "A&B 'Co'")
+    #expect(line.sku == "SKU&1")
+    #expect(line.quantity == "2")
+  }
+
+  @Test func linesAcrossManyChunksKeepTheirValuesAndRecordLines() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("xml-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("many.xml").path
+    var xml = "<?xml version=\"1.0\"?>\n<OrderDrop>\n"
+    let count = 5000
+    for index in 0..<count {
+      // One line per order, each order on 4 lines of the file; a long end customer name so that
+      // values straddle the parser's chunk boundaries.
+      xml += "<Order webOrderId=\"\(index)\"><SmartAccount>acme.com</SmartAccount>\n"
+      xml += "<EndCustomer>\(String(repeating: "n", count: index % 300))</EndCustomer>\n"
+      xml += "<Line number=\"1.0\"><Sku>S\(index)</Sku><Quantity>\(index + 1)</Quantity>\n"
+      xml += "</Line></Order>\n"
+    }
+    xml += "</OrderDrop>\n"
+    try Data(xml.utf8).write(to: URL(fileURLWithPath: path))
+    let records = try read(path)
+    #expect(records.count == count)
+    for (index, record) in records.enumerated() {
+      guard case .line(let line) = record else {
+        Issue.record("record \(index) is not a line")
+        return
+      }
+      if line.webOrderID != "\(index)" || line.sku != "S\(index)" || line.quantity != "\(index + 1)"
+        || line.endCustomer.utf8.count != index % 300 || line.record != 5 + index * 4
+      {
+        Issue.record("record \(index) read as \(line)")
+        return
+      }
+    }
+  }
 }

@@ -1,59 +1,103 @@
 import CLibXML2
 import Foundation
 
-/// Reads CCW order XML through libxml2's streaming `xmlTextReader`: memory
-/// stays constant whatever the file's size. No libxml2 type leaves this file.
+/// Reads CCW order XML through libxml2's SAX2 push parser: the file is fed in
+/// fixed-size chunks and the parser calls back per element and per run of
+/// text, so memory stays constant whatever the file's size and no tree node
+/// is ever built. No libxml2 type leaves this file.
 ///
-/// Order files are untrusted: DTDs are refused before libxml2 sees them,
-/// external entities are never loaded, and the network is off.
+/// Order files are untrusted: DTDs are refused before libxml2 sees them (and
+/// again if the parser reports one), entities other than XML's five are
+/// undeclared errors, external entities are never loaded, and the network is
+/// off.
 public final class XMLOrderReader: OrderLineSource {
   private let input: XMLInput
-  private let reader: xmlTextReaderPtr
-  // The parsing state is a struct worked on by one mutating call per line:
-  // as stored properties of a class, each access per node went through a
-  // dynamic exclusivity check.
-  private var scan: XMLScan
+  private let context: xmlParserCtxtPtr
+  // The parsing state lives at a fixed address handed to the callbacks; as
+  // stored properties of a class, each access per callback would go through
+  // a dynamic exclusivity check.
+  private let state: UnsafeMutablePointer<SAXState>
+  private let chunk: UnsafeMutableRawBufferPointer
+  private var finished = false
+
+  /// Bytes handed to the parser per call: large enough that the per-call
+  /// overhead vanishes, small enough that the lines it yields stay few.
+  static let chunkSize = 64 * 1024
 
   /// The options every order file is parsed with: no network, no entity
-  /// substitution, no DTD loading, no recovery, big line numbers, and no
-  /// nodes for the white space between elements (about half the nodes of an
-  /// indented order file, and nothing a value needs: values are trimmed).
+  /// substitution, no DTD loading, no recovery, big line numbers, CDATA as
+  /// text.
   static let parseOptions: Int32 = Int32(
-    XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue
-      | XML_PARSE_NOBLANKS.rawValue)
+    XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue)
 
   public init(source: ByteSource, limits: InputLimits) throws(IngestError) {
     XMLLibrary.initialize()
     clibxml2_silence_generic_errors()
     input = XMLInput(source: source)
-    let context = Unmanaged.passUnretained(input).toOpaque()
-    guard
-      let reader = xmlReaderForIO(
-        { context, buffer, length -> Int32 in
-          guard let context, let buffer else { return -1 }
-          let input = Unmanaged<XMLInput>.fromOpaque(context).takeUnretainedValue()
-          return input.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length)))
-        }, nil, context, nil, nil, Self.parseOptions)
-    else {
-      throw IngestError(.unreadable, file: source.displayName, message: "libxml2 could not create a reader")
+    state = .allocate(capacity: 1)
+    state.initialize(to: SAXState(limits: limits, file: source.displayName))
+    var handler = XMLLibrary.handler()
+    guard let context = xmlCreatePushParserCtxt(&handler, state, nil, 0, nil) else {
+      state.deinitialize(count: 1)
+      state.deallocate()
+      throw IngestError(.unreadable, file: source.displayName, message: "libxml2 could not create a parser")
     }
-    self.reader = reader
-    xmlTextReaderSetStructuredErrorHandler(
-      reader,
-      { context, error in
-        guard let context, let error else { return }
-        let input = Unmanaged<XMLInput>.fromOpaque(context).takeUnretainedValue()
-        input.record(error: error.pointee)
-      }, context)
-    scan = XMLScan(reader: reader, input: input, limits: limits, file: source.displayName)
+    self.context = context
+    xmlCtxtUseOptions(context, Self.parseOptions)
+    state.pointee.context = context
+    chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
   }
 
-  deinit { xmlFreeTextReader(reader) }
+  deinit {
+    xmlFreeParserCtxt(context)
+    state.deinitialize(count: 1)
+    state.deallocate()
+    chunk.deallocate()
+  }
 
   public var bytesRead: Int64 { input.source.rawBytesRead }
 
   public func next() throws(IngestError) -> ParsedRecord? {
-    try scan.next()
+    while true {
+      if let record = state.pointee.take() { return record }
+      if let failure = state.pointee.failure { throw failure }
+      if finished { return nil }
+      let count = input.read(into: chunk)
+      if count < 0 { throw parseFailure() }
+      let status = xmlParseChunk(
+        context, chunk.baseAddress?.assumingMemoryBound(to: CChar.self), count, count == 0 ? 1 : 0)
+      if state.pointee.failure != nil { continue }
+      if status != 0 || state.pointee.firstError != nil {
+        state.pointee.failure = parseFailure()
+        continue
+      }
+      if count == 0 {
+        finished = true
+        if !state.pointee.rootSeen || !state.pointee.rootClosed {
+          state.pointee.failure = IngestError(
+            .notWellFormed, file: input.source.displayName, line: state.pointee.currentLine(),
+            message: "the document ends before its root element closes (truncated?)")
+        }
+      }
+    }
+  }
+
+  private func parseFailure() -> IngestError {
+    if let failure = input.failure { return failure }
+    if let failure = input.source.failure { return failure }
+    if let error = state.pointee.firstError {
+      return IngestError(
+        .notWellFormed, file: input.source.displayName, line: error.line, column: error.column,
+        message: "not well-formed XML: \(error.message)")
+    }
+    return IngestError(
+      .notWellFormed, file: input.source.displayName, line: state.pointee.currentLine(),
+      message: "not well-formed XML")
+  }
+
+  /// The input behind a parser callback's context.
+  fileprivate static func input(_ context: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<SAXState>? {
+    context?.assumingMemoryBound(to: SAXState.self)
   }
 }
 
@@ -92,13 +136,58 @@ private enum Element {
   }
 }
 
-/// The reading state of `XMLOrderReader`.
-private struct XMLScan {
-  let reader: xmlTextReaderPtr
-  let input: XMLInput
+/// The attributes of one start tag as SAX2 passes them: five pointers each
+/// (local name, prefix, namespace, value start, value end).
+private struct Attributes {
+  let base: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+  let count: Int
+
+  /// The trimmed value of the unprefixed attribute `name`, or "".
+  func value(_ name: StaticString) -> String {
+    guard let base else { return "" }
+    for index in 0..<count {
+      let entry = base + index * 5
+      guard entry[1] == nil, let local = entry[0], let start = entry[3], let end = entry[4] else { continue }
+      let length = name.utf8CodeUnitCount
+      let found = UnsafeRawPointer(local).assumingMemoryBound(to: CChar.self)
+      let wanted = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+      guard strncmp(found, wanted, length) == 0, found[length] == 0 else { continue }
+      return trimmed(Self.decode(UnsafeBufferPointer(start: start, count: end - start)))
+    }
+    return ""
+  }
+
+  /// Without entity substitution, libxml2 hands an attribute's `&` (written
+  /// `&amp;` or `&#38;`) back as the five characters `&#38;`; a bare `&`
+  /// cannot occur in a well-formed value, so every `&` starts that sequence.
+  static func decode(_ bytes: UnsafeBufferPointer<xmlChar>) -> String {
+    guard bytes.contains(0x26) else { return String(decoding: bytes, as: UTF8.self) }
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count)
+    var index = 0
+    while index < bytes.count {
+      if bytes[index] == 0x26, index + 4 < bytes.count, bytes[index + 1] == 0x23, bytes[index + 2] == 0x33,
+        bytes[index + 3] == 0x38, bytes[index + 4] == 0x3B
+      {
+        out.append(0x26)
+        index += 5
+      } else {
+        out.append(bytes[index])
+        index += 1
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+}
+
+/// The reading state behind the SAX2 callbacks: the order and line being
+/// read, and the records completed but not yet taken.
+private struct SAXState {
   let limits: InputLimits
   let file: String
-  var finished = false
+  var context: xmlParserCtxtPtr?
+  /// Depth of the element being read: the root is 0.
+  var depth = -1
   var rootSeen = false
   var rootClosed = false
   /// The order being read: header values that its lines inherit.
@@ -107,133 +196,94 @@ private struct XMLScan {
   /// The line being read.
   var line = OrderLine()
   var inLine = false
-  /// The value element being read, and its text so far.
+  /// The value element being read, its depth, and its text so far.
   var field: Element?
-  var text = ""
+  var fieldDepth = 0
+  var text: [UInt8] = []
+  /// Records completed by the last chunk, and how many were taken.
+  var ready: [ParsedRecord] = []
+  var taken = 0
+  var failure: IngestError?
+  /// libxml2's first error, with its place.
+  var firstError: (line: Int, column: Int, message: String)?
 
-  init(reader: xmlTextReaderPtr, input: XMLInput, limits: InputLimits, file: String) {
-    self.reader = reader
-    self.input = input
+  init(limits: InputLimits, file: String) {
     self.limits = limits
     self.file = file
+    text.reserveCapacity(256)
+    ready.reserveCapacity(512)
   }
 
-  private func failure(_ cause: IngestError.Cause, _ message: String, line lineNumber: Int? = nil) -> IngestError {
-    IngestError(cause, file: file, line: lineNumber ?? currentLine(), message: message)
-  }
-
-  private func currentLine() -> Int { Int(xmlTextReaderGetParserLineNumber(reader)) }
-
-  private func nodeLine() -> Int {
-    guard let node = xmlTextReaderCurrentNode(reader) else { return currentLine() }
-    return Int(xmlGetLineNo(node))
-  }
-
-  private func parseFailure() -> IngestError {
-    if let failure = input.failure { return failure }
-    if let failure = input.source.failure { return failure }
-    if let error = input.firstError {
-      return IngestError(
-        .notWellFormed, file: file, line: error.line, column: error.column,
-        message: "not well-formed XML: \(error.message)")
-    }
-    return failure(.notWellFormed, "not well-formed XML")
-  }
-
-  private func attribute(_ name: String) -> String {
-    guard let value = xmlTextReaderGetAttribute(reader, name) else { return "" }
-    defer { clibxml2_free(value) }
-    return trimmed(String(cString: value))
-  }
-
-  private func localName() -> String {
-    guard let name = xmlTextReaderConstLocalName(reader) else { return "" }
-    return String(cString: name)
-  }
-
-  mutating func next() throws(IngestError) -> ParsedRecord? {
-    if finished { return nil }
-    while true {
-      let status = xmlTextReaderRead(reader)
-      if status < 0 { throw parseFailure() }
-      if status == 0 {
-        finished = true
-        if input.failure != nil || input.firstError != nil { throw parseFailure() }
-        guard rootSeen, rootClosed else {
-          throw failure(.notWellFormed, "the document ends before its root element closes (truncated?)")
-        }
-        return nil
+  mutating func take() -> ParsedRecord? {
+    guard taken < ready.count else {
+      if taken > 0 {
+        ready.removeAll(keepingCapacity: true)
+        taken = 0
       }
-      switch xmlTextReaderNodeType(reader) {
-      case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-        let depth = Int(xmlTextReaderDepth(reader))
-        if depth >= limits.maxDepth {
-          throw failure(
-            .tooDeep, "elements nest deeper than limits.max_depth (\(limits.maxDepth))", line: nodeLine())
-        }
-        if let namespace = xmlTextReaderConstNamespaceUri(reader) {
-          let uri = String(cString: namespace)
-          if uri.hasPrefix("http://www.w3.org/2001/XInclude") || uri.hasPrefix("http://www.w3.org/2003/XInclude") {
-            throw failure(.xinclude, "XInclude is not allowed in order files; nothing was included", line: nodeLine())
-          }
-        }
-        let element = Element(xmlTextReaderConstLocalName(reader))
-        let empty = xmlTextReaderIsEmptyElement(reader) == 1
-        if depth == 0 {
-          guard element == .orderDrop else {
-            throw failure(.unknownRoot, "the root element is <\(localName())>, not <OrderDrop>", line: nodeLine())
-          }
-          rootSeen = true
-          if empty { rootClosed = true }
-          continue
-        }
-        if let result = start(element, depth: depth, empty: empty) { return result }
-      case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
-        let depth = Int(xmlTextReaderDepth(reader))
-        if depth == 0 {
-          rootClosed = true
-          continue
-        }
-        if let result = end(Element(xmlTextReaderConstLocalName(reader)), depth: depth) { return result }
-      case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
-        Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
-        guard field != nil, let value = xmlTextReaderConstValue(reader) else { continue }
-        if text.isEmpty {
-          text = String(cString: value)
-        } else {
-          text += String(cString: value)
-        }
-        if text.utf8.count > limits.maxFieldBytes {
-          throw failure(
-            .fieldTooLong, "a value is longer than limits.max_field_bytes (\(limits.maxFieldBytes) bytes)")
-        }
-      case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue), Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue),
-        Int32(XML_READER_TYPE_ENTITY.rawValue):
-        throw failure(
-          .doctype, "DOCTYPE and entity declarations are not allowed in order files", line: nodeLine())
-      default:
-        continue
+      return nil
+    }
+    taken += 1
+    return ready[taken - 1]
+  }
+
+  func currentLine() -> Int {
+    guard let input = context?.pointee.input else { return 0 }
+    return Int(input.pointee.line)
+  }
+
+  /// Stops the parser: nothing more is called back after a refusal.
+  mutating func fail(_ cause: IngestError.Cause, _ message: String) {
+    guard failure == nil else { return }
+    failure = IngestError(cause, file: file, line: currentLine(), message: message)
+    if let context { xmlStopParser(context) }
+  }
+
+  mutating func record(error: xmlError) {
+    guard firstError == nil, error.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+    var message = error.message.map { String(cString: $0) } ?? "parse error"
+    message = message.trimmingCharacters(in: .whitespacesAndNewlines)
+    firstError = (Int(error.line), Int(error.int2), message)
+  }
+
+  mutating func start(_ name: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?, attributes: Attributes) {
+    depth += 1
+    if depth >= limits.maxDepth {
+      fail(.tooDeep, "elements nest deeper than limits.max_depth (\(limits.maxDepth))")
+      return
+    }
+    if let namespace {
+      let uri = String(cString: namespace)
+      if uri.hasPrefix("http://www.w3.org/2001/XInclude") || uri.hasPrefix("http://www.w3.org/2003/XInclude") {
+        fail(.xinclude, "XInclude is not allowed in order files; nothing was included")
+        return
       }
     }
-  }
-
-  private mutating func start(_ element: Element, depth: Int, empty: Bool) -> ParsedRecord? {
+    let element = Element(name)
+    if depth == 0 {
+      guard element == .orderDrop else {
+        let found = name.map { String(cString: $0) } ?? ""
+        fail(.unknownRoot, "the root element is <\(found)>, not <OrderDrop>")
+        return
+      }
+      rootSeen = true
+      return
+    }
+    if field != nil { return }
     if depth == 1 && element == .order {
       order = OrderLine(
-        webOrderID: attribute("webOrderId"), salesOrder: attribute("salesOrder"),
-        purchaseOrder: attribute("purchaseOrder"), orderDate: attribute("orderDate"),
-        partner: attribute("partner"))
-      inOrder = !empty
-      return nil
+        webOrderID: attributes.value("webOrderId"), salesOrder: attributes.value("salesOrder"),
+        purchaseOrder: attributes.value("purchaseOrder"), orderDate: attributes.value("orderDate"),
+        partner: attributes.value("partner"))
+      inOrder = true
+      return
     }
-    guard inOrder else { return nil }
+    guard inOrder else { return }
     if depth == 2 && element == .line {
       line = order
-      line.lineNumber = attribute("number")
-      line.record = nodeLine()
-      if empty { return .line(line) }
+      line.lineNumber = attributes.value("number")
+      line.record = currentLine()
       inLine = true
-      return nil
+      return
     }
     let isValue: Bool
     switch element {
@@ -241,28 +291,38 @@ private struct XMLScan {
     case .sku, .quantity, .licenseType, .termMonths, .startDate, .partner: isValue = depth == 3 && inLine
     default: isValue = false
     }
-    guard isValue else { return nil }
-    if empty {
-      assign(element, "", depth: depth)
-    } else {
-      field = element
-      text = ""
-    }
-    return nil
+    guard isValue else { return }
+    field = element
+    fieldDepth = depth
+    text.removeAll(keepingCapacity: true)
   }
 
-  private mutating func end(_ element: Element, depth: Int) -> ParsedRecord? {
-    if let current = field, depth >= 2 {
-      assign(current, trimmed(text), depth: depth)
+  mutating func end(_ name: UnsafePointer<xmlChar>?) {
+    defer { depth -= 1 }
+    if depth == 0 {
+      rootClosed = true
+      return
+    }
+    if let current = field {
+      guard depth == fieldDepth else { return }
+      assign(current, trimmed(String(decoding: text, as: UTF8.self)), depth: depth)
       field = nil
-      return nil
+      return
     }
-    if depth == 2 && element == .line && inLine {
+    if depth == 2 && inLine && Element(name) == .line {
       inLine = false
-      return .line(line)
+      ready.append(.line(line))
+      return
     }
-    if depth == 1 && element == .order { inOrder = false }
-    return nil
+    if depth == 1 && inOrder && Element(name) == .order { inOrder = false }
+  }
+
+  mutating func characters(_ bytes: UnsafePointer<xmlChar>?, _ count: Int32) {
+    guard field != nil, let bytes, count > 0 else { return }
+    text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: Int(count)))
+    if text.count > limits.maxFieldBytes {
+      fail(.fieldTooLong, "a value is longer than limits.max_field_bytes (\(limits.maxFieldBytes) bytes)")
+    }
   }
 
   private mutating func assign(_ element: Element, _ value: String, depth: Int) {
@@ -304,14 +364,47 @@ enum XMLLibrary {
   }()
 
   static func initialize() { _ = setUp }
+
+  /// The callbacks of every order-file parser. Only elements and text are
+  /// handled; a document type or entity declaration the prolog check missed
+  /// is refused, and errors are recorded with their place instead of printed.
+  static func handler() -> xmlSAXHandler {
+    var handler = xmlSAXHandler()
+    handler.initialized = UInt32(XML_SAX2_MAGIC)
+    handler.startElementNs = { context, name, _, namespace, _, _, attributeCount, _, attributes in
+      XMLOrderReader.input(context)?.pointee.start(
+        name, namespace: namespace, attributes: Attributes(base: attributes, count: Int(attributeCount)))
+    }
+    handler.endElementNs = { context, name, _, _ in
+      XMLOrderReader.input(context)?.pointee.end(name)
+    }
+    handler.characters = { context, bytes, count in
+      XMLOrderReader.input(context)?.pointee.characters(bytes, count)
+    }
+    handler.cdataBlock = handler.characters
+    handler.ignorableWhitespace = handler.characters
+    handler.internalSubset = { context, _, _, _ in
+      XMLOrderReader.input(context)?.pointee.fail(
+        .doctype, "DOCTYPE and entity declarations are not allowed in order files")
+    }
+    handler.externalSubset = handler.internalSubset
+    handler.entityDecl = { context, _, _, _, _, _ in
+      XMLOrderReader.input(context)?.pointee.fail(
+        .doctype, "DOCTYPE and entity declarations are not allowed in order files")
+    }
+    handler.serror = { context, error in
+      guard let state = XMLOrderReader.input(context), let error else { return }
+      state.pointee.record(error: error.pointee)
+    }
+    return handler
+  }
 }
 
 /// The bytes libxml2 reads, with the prolog checked for a DOCTYPE before any
-/// of it reaches the parser, and the first parse error kept with its location.
+/// of it reaches the parser.
 final class XMLInput {
   let source: ByteSource
   private(set) var failure: IngestError?
-  private(set) var firstError: (line: Int, column: Int, message: String)?
   private var scanner = PrologScanner()
 
   init(source: ByteSource) { self.source = source }
@@ -331,13 +424,6 @@ final class XMLInput {
       failure = error
       return -1
     }
-  }
-
-  func record(error: xmlError) {
-    guard firstError == nil, error.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-    var message = error.message.map { String(cString: $0) } ?? "parse error"
-    message = message.trimmingCharacters(in: .whitespacesAndNewlines)
-    firstError = (Int(error.line), Int(error.int2), message)
   }
 }
 
