@@ -101,8 +101,8 @@ public struct RegistrySyncResult: Sendable, Equatable {
 
 /// The work a file does inside its one ledger transaction.
 public protocol DepositSession: AnyObject {
-  /// Records one deposit, or says why it is a no-op or a conflict.
-  func deposit(_ deposit: Deposit) throws -> DepositOutcome
+  /// Records one deposit, packed in `bytes`, or says why it is a no-op or a conflict.
+  func deposit(_ deposit: PackedDeposit, in bytes: UnsafeRawBufferPointer) throws -> DepositOutcome
   /// Takes back every deposit this file made for a web order (order atomicity),
   /// returning them in file order.
   func withdrawOrder(_ webOrderID: String) throws -> [Deposit]

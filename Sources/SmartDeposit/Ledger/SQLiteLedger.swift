@@ -340,73 +340,49 @@ final class SQLiteDepositSession: DepositSession {
 
   deinit { sqlite3_finalize(insert) }
 
-  /// The text values of the line being inserted, one after another; SQLite
-  /// reads them in place (SQLITE_STATIC) while the statement steps, instead
-  /// of copying each value into a buffer of its own.
-  private struct StagedTexts {
-    var bytes: [UInt8] = []
-    var ranges: [(index: Int32, start: Int, count: Int)] = []
-
-    mutating func stage(_ index: Int32, _ text: String) {
-      var text = text
-      let start = bytes.count
-      text.withUTF8 { bytes.append(contentsOf: $0) }
-      ranges.append((index, start, bytes.count - start))
+  /// Binds the deposit's fields where they lie in the batch's bytes: SQLite
+  /// reads them in place (SQLITE_STATIC) while the statement steps, instead of
+  /// copying each value. Every parameter is bound on every call, so no
+  /// pointer of an earlier batch is ever read.
+  func deposit(_ packed: PackedDeposit, in bytes: UnsafeRawBufferPointer) throws -> DepositOutcome {
+    guard let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) else {
+      throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "empty batch", sql: "INSERT INTO deposits …")
     }
-  }
-
-  /// Kept between lines for its capacity; taken out while a line is inserted.
-  private var reusableTexts = StagedTexts()
-
-  func deposit(_ deposit: Deposit) throws -> DepositOutcome {
-    var staged = StagedTexts()
-    swap(&staged, &reusableTexts)
-    defer { swap(&staged, &reusableTexts) }
-    staged.bytes.removeAll(keepingCapacity: true)
-    staged.ranges.removeAll(keepingCapacity: true)
-    staged.stage(1, deposit.webOrderID)
-    staged.stage(2, deposit.lineNumber)
-    staged.stage(3, deposit.sku)
-    sqlite3_bind_int64(insert, 4, Int64(deposit.quantity))
-    staged.stage(5, deposit.licenseType.rawValue)
-    if let months = deposit.termMonths {
-      sqlite3_bind_int64(insert, 6, Int64(months))
-    } else {
-      sqlite3_bind_null(insert, 6)
-    }
-    if let start = deposit.startDate { staged.stage(7, start) } else { sqlite3_bind_null(insert, 7) }
-    staged.stage(8, deposit.smartAccount)
-    staged.stage(9, deposit.virtualAccount)
-    staged.stage(10, deposit.status.rawValue)
-    staged.stage(11, deposit.source)
-    sqlite3_bind_int64(insert, 12, fileID)
-    sqlite3_bind_int64(insert, 13, Int64(deposit.record))
-    staged.stage(14, deposit.salesOrder)
-    staged.stage(15, deposit.purchaseOrder)
-    staged.stage(16, deposit.orderDate)
-    staged.stage(17, deposit.endCustomer)
-    staged.bytes.append(0)  // so that the buffer has an address even when every value is empty
-    let ranges = staged.ranges
     let statement = insert
-    let code = staged.bytes.withUnsafeBufferPointer { buffer -> Int32 in
-      guard let base = buffer.baseAddress else { return SQLITE_MISUSE }
-      return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { characters in
-        for range in ranges {
-          sqlite3_bind_text(statement, range.index, characters + range.start, Int32(range.count), nil)
-        }
-        let code = sqlite3_step(statement)
-        // Nothing may point into the buffer once this closure returns.
-        sqlite3_reset(statement)
-        sqlite3_clear_bindings(statement)
-        return code
-      }
+    func text(_ index: Int32, _ field: PackedField) {
+      let range = packed.range(field)
+      sqlite3_bind_text(statement, index, base + range.lowerBound, Int32(range.count), nil)
     }
+    text(1, .webOrderID)
+    text(2, .lineNumber)
+    text(3, .sku)
+    sqlite3_bind_int64(statement, 4, Int64(packed.quantity))
+    text(5, .licenseType)
+    if let months = packed.termMonths {
+      sqlite3_bind_int64(statement, 6, Int64(months))
+    } else {
+      sqlite3_bind_null(statement, 6)
+    }
+    if packed.hasStartDate { text(7, .startDate) } else { sqlite3_bind_null(statement, 7) }
+    text(8, .smartAccount)
+    text(9, .virtualAccount)
+    text(10, .status)
+    text(11, .source)
+    sqlite3_bind_int64(statement, 12, fileID)
+    sqlite3_bind_int64(statement, 13, Int64(packed.record))
+    text(14, .salesOrder)
+    text(15, .purchaseOrder)
+    text(16, .orderDate)
+    text(17, .endCustomer)
+    let code = sqlite3_step(statement)
+    sqlite3_reset(statement)
     guard code == SQLITE_DONE else {
       throw DatabaseError(
         resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
         sql: "INSERT INTO deposits …")
     }
     if sqlite3_changes(db.sqliteConnection) == 1 { return .deposited }
+    let deposit = packed.deposit(in: bytes)
     guard let row = try Row.fetchOne(findExisting, arguments: [deposit.webOrderID, deposit.lineNumber]) else {
       return .deposited
     }

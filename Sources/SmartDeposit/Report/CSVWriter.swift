@@ -120,6 +120,11 @@ public final class BufferedFileWriter {
     if buffer.count >= 1 << 20 { try flush() }
   }
 
+  public func write(bytes: UnsafeRawBufferPointer) throws {
+    buffer.append(contentsOf: bytes)
+    if buffer.count >= 1 << 20 { try flush() }
+  }
+
   /// The length of everything written so far.
   public var offset: UInt64 { flushed + UInt64(buffer.count) }
 

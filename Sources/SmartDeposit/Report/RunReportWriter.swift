@@ -9,12 +9,8 @@ public final class RunReportWriter: ReportSink {
   public let partialFolder: String
   private let deposits: BufferedFileWriter
   private let rejects: BufferedFileWriter
-  struct AccountKey: Hashable {
-    var smartAccount: String
-    var virtualAccount: String
-  }
   /// Quantities per SA/VA for the HTML page's chart: bounded by the registry's size.
-  private(set) var totalsByAccount: [AccountKey: (available: Int, held: Int)] = [:]
+  private(set) var totalsByAccount: [AccountKey: AccountQuantities] = [:]
   /// The first rejects, for the HTML page (the CSV has them all).
   private(set) var firstRejects: [Reject] = []
   static let htmlRejectLimit = 2000
@@ -43,11 +39,9 @@ public final class RunReportWriter: ReportSink {
   }
 
   /// Where the current file's rows start, to take them back if the file is not committed.
-  private var fileMark:
-    (deposits: UInt64, rejects: UInt64, totals: [AccountKey: (available: Int, held: Int)], firstRejects: Int)?
+  private var fileMark: (deposits: UInt64, rejects: UInt64, totals: [AccountKey: AccountQuantities], firstRejects: Int)?
 
   public func beginFile() throws {
-    flushRunningTotal()
     fileMark = (deposits.offset, rejects.offset, totalsByAccount, firstRejects.count)
   }
 
@@ -55,40 +49,19 @@ public final class RunReportWriter: ReportSink {
     guard let mark = fileMark else { return }
     try deposits.truncate(to: mark.deposits)
     try rejects.truncate(to: mark.rejects)
-    running = nil
     totalsByAccount = mark.totals
     firstRejects.removeLast(firstRejects.count - mark.firstRejects)
   }
 
-  public func deposit(_ deposit: Deposit, row: [UInt8]) throws {
-    try deposits.write(bytes: row)
-    // Consecutive lines mostly land in the same account: add them up before
-    // touching the dictionary.
-    if let current = running, current.key.smartAccount == deposit.smartAccount,
-      current.key.virtualAccount == deposit.virtualAccount
-    {
-      if deposit.status == .held {
-        running?.held += deposit.quantity
-      } else {
-        running?.available += deposit.quantity
-      }
-      return
-    }
-    flushRunningTotal()
-    let held = deposit.status == .held ? deposit.quantity : 0
-    running = (
-      AccountKey(smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount),
-      deposit.quantity - held, held
-    )
+  public func depositRows(_ rows: UnsafeRawBufferPointer) throws {
+    try deposits.write(bytes: rows)
   }
 
-  private var running: (key: AccountKey, available: Int, held: Int)?
-
-  private func flushRunningTotal() {
-    guard let current = running else { return }
-    totalsByAccount[current.key, default: (0, 0)].available += current.available
-    totalsByAccount[current.key, default: (0, 0)].held += current.held
-    running = nil
+  public func addTotals(_ totals: [AccountKey: AccountQuantities]) throws {
+    for (key, value) in totals {
+      totalsByAccount[key, default: AccountQuantities()].available += value.available
+      totalsByAccount[key, default: AccountQuantities()].held += value.held
+    }
   }
 
   public func reject(_ reject: Reject) throws {
@@ -107,9 +80,10 @@ public final class RunReportWriter: ReportSink {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let json = String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n"
     try FileMover.writeDurably(json, to: (partialFolder as NSString).appendingPathComponent("summary.json"))
-    flushRunningTotal()
     var totals: [String: (available: Int, held: Int)] = [:]
-    for (key, value) in totalsByAccount { totals[key.smartAccount + " / " + key.virtualAccount] = value }
+    for (key, value) in totalsByAccount {
+      totals[key.smartAccount + " / " + key.virtualAccount] = (value.available, value.held)
+    }
     let html = RunReportPage(summary: summary, totalsByAccount: totals, rejects: firstRejects).render()
     try FileMover.writeDurably(html, to: (partialFolder as NSString).appendingPathComponent("report.html"))
     guard rename(partialFolder, finalFolder) == 0 else {

@@ -88,6 +88,7 @@ final class CollectingSink: ReportSink {
   var rejects: [Reject] = []
   func beginFile() throws {}
   func discardFile() throws {}
-  func deposit(_ deposit: Deposit, row: [UInt8]) throws {}
+  func depositRows(_ rows: UnsafeRawBufferPointer) throws {}
+  func addTotals(_ totals: [AccountKey: AccountQuantities]) throws {}
   func reject(_ reject: Reject) throws { rejects.append(reject) }
 }

@@ -14,11 +14,15 @@ public struct LineCounts: Sendable, Equatable {
   public init() {}
 
   mutating func add(_ deposit: Deposit, sign: Int = 1) {
+    add(quantity: deposit.quantity, held: deposit.status == .held, sign: sign)
+  }
+
+  mutating func add(quantity: Int, held isHeld: Bool, sign: Int = 1) {
     deposited += sign
-    quantityDeposited += sign * deposit.quantity
-    if deposit.status == .held {
+    quantityDeposited += sign * quantity
+    if isHeld {
       held += sign
-      quantityHeld += sign * deposit.quantity
+      quantityHeld += sign * quantity
     }
   }
 }
@@ -29,38 +33,53 @@ public protocol ReportSink: AnyObject {
   func beginFile() throws
   /// Takes back every row since `beginFile` (the file was not committed).
   func discardFile() throws
-  /// A deposited line, with its `deposits.csv` row already formatted.
-  func deposit(_ deposit: Deposit, row: [UInt8]) throws
+  /// `deposits.csv` rows of deposited lines, already formatted.
+  func depositRows(_ rows: UnsafeRawBufferPointer) throws
+  /// What this file deposited per account (for the HTML page).
+  func addTotals(_ totals: [AccountKey: AccountQuantities]) throws
   func reject(_ reject: Reject) throws
 }
 
 /// Formats `deposits.csv` rows.
 public struct DepositRowFormatter: Sendable {
-  public var runID: String
-  public var file: String
+  public let runID: String
+  public let file: String
+  /// The run id and file cells, the same on every row of the file.
+  private let prefix: [UInt8]
 
   public init(runID: String, file: String) {
     self.runID = runID
     self.file = file
+    var prefix: [UInt8] = []
+    CSVFormatter.appendCell(runID, to: &prefix)
+    prefix.append(0x2C)
+    CSVFormatter.appendCell(file, to: &prefix)
+    self.prefix = prefix
   }
 
   /// Appends the deposit's row to `bytes`.
   public func append(_ deposit: Deposit, to bytes: inout [UInt8]) {
-    CSVFormatter.appendCell(runID, to: &bytes)
-    for value in [file, deposit.webOrderID, deposit.lineNumber, deposit.sku] {
-      bytes.append(0x2C)
-      CSVFormatter.appendCell(value, to: &bytes)
-    }
+    bytes.append(contentsOf: prefix)
+    bytes.append(0x2C)
+    CSVFormatter.appendCell(deposit.webOrderID, to: &bytes)
+    bytes.append(0x2C)
+    CSVFormatter.appendCell(deposit.lineNumber, to: &bytes)
+    bytes.append(0x2C)
+    CSVFormatter.appendCell(deposit.sku, to: &bytes)
     bytes.append(0x2C)
     CSVFormatter.appendNumber(deposit.quantity, to: &bytes)
     bytes.append(0x2C)
     CSVFormatter.appendCell(deposit.licenseType.rawValue, to: &bytes)
     bytes.append(0x2C)
     if let months = deposit.termMonths { CSVFormatter.appendNumber(months, to: &bytes) }
-    for value in [deposit.startDate ?? "", deposit.smartAccount, deposit.virtualAccount, deposit.status.rawValue] {
-      bytes.append(0x2C)
-      CSVFormatter.appendCell(value, to: &bytes)
-    }
+    bytes.append(0x2C)
+    if let start = deposit.startDate { CSVFormatter.appendCell(start, to: &bytes) }
+    bytes.append(0x2C)
+    CSVFormatter.appendCell(deposit.smartAccount, to: &bytes)
+    bytes.append(0x2C)
+    CSVFormatter.appendCell(deposit.virtualAccount, to: &bytes)
+    bytes.append(0x2C)
+    CSVFormatter.appendCell(deposit.status.rawValue, to: &bytes)
     bytes.append(0x0D)
     bytes.append(0x0A)
   }
@@ -73,18 +92,12 @@ public struct DepositRowFormatter: Sendable {
   }
 }
 
-/// What the parsing stage hands to the ledger stage, one per record read.
-enum LineEvent: Sendable {
-  /// A line that passed validation and routing.
-  case deposit(Deposit)
-  /// A line rejected by parsing, validation or routing, with its own reason.
-  case reject(Reject)
-}
-
 /// What the parsing stage sends: batches of events, then how the file ended.
 enum ParseMessage: Sendable {
-  case events([LineEvent])
-  case finished(digest: String, bytes: Int64)
+  case events(DepositBatch)
+  /// The file's hash and size, and what its deposits would add per account
+  /// if every one of them is new.
+  case finished(digest: String, bytes: Int64, totals: AccountTotals)
   case failed(IngestError)
 }
 
@@ -143,22 +156,24 @@ public struct OrderFileProcessor: Sendable {
     _ file: InboxFile, sha256: String?, formatter: DepositRowFormatter, session: DepositSession, report: ReportSink?
   ) throws -> (counts: LineCounts, sha256: String) {
     let queue = BlockingQueue<ParseMessage>(capacity: Self.queueDepth)
+    let rowFormatter = report == nil ? nil : formatter
     let parser = Thread { [self] in
-      parse(file, into: queue)
+      parse(file, formatter: rowFormatter, into: queue)
     }
     parser.stackSize = 1 << 20
     parser.start()
     // However this ends, the parsing thread is told to stop.
     defer { queue.close() }
-    var work = FileWork(
-      session: session, file: file.name, atomicity: atomicity, report: report, formatter: formatter)
+    var work = FileWork(session: session, file: file.name, atomicity: atomicity, report: report)
     while let message = queue.take() {
       switch message {
-      case .events(let events):
-        for event in events { try work.apply(event) }
+      case .events(let batch):
+        try batch.bytes.withUnsafeBytes { bytes in
+          for index in batch.events.indices { try work.apply(batch.events[index], bytes: bytes) }
+        }
       case .failed(let error):
         throw error
-      case .finished(let digest, let bytes):
+      case .finished(let digest, let bytes, var totals):
         guard digest == sha256 ?? digest, bytes == file.size else {
           throw IngestError(
             .changedWhileReading, file: file.name,
@@ -171,8 +186,14 @@ public struct OrderFileProcessor: Sendable {
             // A late line rejected an order whose rows were already reported: rewrite this file's rows.
             try report.discardFile()
             try report.beginFile()
-            try session.depositsOfThisFile { try report.deposit($0, row: formatter.row($0)) }
+            var row: [UInt8] = []
+            try session.depositsOfThisFile { deposit in
+              row.removeAll(keepingCapacity: true)
+              formatter.append(deposit, to: &row)
+              try row.withUnsafeBytes { try report.depositRows($0) }
+            }
           }
+          try report.addTotals(totals.finish(minus: work.notDeposited))
           try session.rejectsOfThisFile { try report.reject($0) }
         }
         return (work.counts, digest)
@@ -181,21 +202,31 @@ public struct OrderFileProcessor: Sendable {
     throw IngestError(.unreadable, file: file.name, message: "the reader stopped without finishing")
   }
 
-  /// The parsing stage: reads, validates and routes, in batches.
-  private func parse(_ file: InboxFile, into queue: BlockingQueue<ParseMessage>) {
+  /// The parsing stage: reads, validates, routes and packs, in batches.
+  private func parse(_ file: InboxFile, formatter: DepositRowFormatter?, into queue: BlockingQueue<ParseMessage>) {
     do {
       let (source, bytes) = try OrderSources.open(
         path: file.path, displayName: file.name, format: file.format, limits: limits)
-      var batch: [LineEvent] = []
-      batch.reserveCapacity(Self.batchSize)
+      var batch = DepositBatch(capacity: Self.batchSize)
+      var totals = AccountTotals()
       var read = 0
       var lastProgress: UInt64 = 0
       while let parsed = try source.next() {
         read += 1
-        batch.append(event(for: parsed, file: file))
+        switch outcome(of: parsed, file: file) {
+        case .success(let deposit):
+          if formatter != nil {
+            totals.add(
+              smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount, quantity: deposit.quantity,
+              held: deposit.status == .held)
+          }
+          batch.deposit(deposit, formatter: formatter)
+        case .failure(let reject):
+          batch.reject(reject.reject)
+        }
         if batch.count == Self.batchSize {
           guard queue.put(.events(batch)) else { return }
-          batch.removeAll(keepingCapacity: true)
+          batch = DepositBatch(capacity: Self.batchSize)
           if let progress {
             // A few updates a second are enough for a person watching.
             let now = DispatchTime.now().uptimeNanoseconds
@@ -206,33 +237,42 @@ public struct OrderFileProcessor: Sendable {
           }
         }
       }
-      if !batch.isEmpty { guard queue.put(.events(batch)) else { return } }
-      queue.put(.finished(digest: bytes.digest(), bytes: bytes.rawBytesRead))
+      if batch.count > 0 { guard queue.put(.events(batch)) else { return } }
+      queue.put(.finished(digest: bytes.digest(), bytes: bytes.rawBytesRead, totals: totals))
     } catch {
       queue.put(.failed(error))
     }
   }
 
-  private func event(for parsed: ParsedRecord, file: InboxFile) -> LineEvent {
+  /// A record's deposit, or the reject that says why it is none.
+  private func outcome(of parsed: ParsedRecord, file: InboxFile) -> Result<Deposit, RejectedLine> {
     switch parsed {
     case .malformed(let record, let order, let number, let message):
-      return .reject(
-        Reject(
-          file: file.name, record: record, webOrderID: order, lineNumber: number, code: .malformedRecord,
-          message: message))
+      return .failure(
+        RejectedLine(
+          Reject(
+            file: file.name, record: record, webOrderID: order, lineNumber: number, code: .malformedRecord,
+            message: message)))
     case .line(let line):
       switch validator.validate(line).flatMap({ router.route($0, from: file.sender) }) {
       case .success(let deposit):
-        return .deposit(deposit)
+        return .success(deposit)
       case .failure(let problem):
-        return .reject(
-          Reject(
-            file: file.name, record: line.record, webOrderID: line.webOrderID, lineNumber: line.lineNumber,
-            code: problem.code, message: problem.message, sku: line.sku,
-            quantity: LineValidator.wholeNumber(line.quantity), smartAccount: line.smartAccount.lowercased()))
+        return .failure(
+          RejectedLine(
+            Reject(
+              file: file.name, record: line.record, webOrderID: line.webOrderID, lineNumber: line.lineNumber,
+              code: problem.code, message: problem.message, sku: line.sku,
+              quantity: LineValidator.wholeNumber(line.quantity), smartAccount: line.smartAccount.lowercased())))
       }
     }
   }
+}
+
+/// A reject as the failure of a line's outcome.
+private struct RejectedLine: Error {
+  let reject: Reject
+  init(_ reject: Reject) { self.reject = reject }
 }
 
 /// The ledger side of one file: counts, and the orders rejected so far.
@@ -245,63 +285,81 @@ private struct FileWork {
   let file: String
   let atomicity: Atomicity
   let report: ReportSink?
-  let formatter: DepositRowFormatter
   var counts = LineCounts()
   var rejectedOrders: Set<String> = []
-  private var pendingOrder = ""
-  private var pendingRows: [Deposit] = []
+  /// Deposits the parsing stage counted in its totals that the ledger did
+  /// not take (duplicates, conflicts, lines of rejected orders).
+  private(set) var notDeposited = AccountTotals()
+  /// The web order whose rows are held back, and those rows.
+  private var pendingOrder: [UInt8] = []
+  private var pendingRows: [UInt8] = []
+  private var pendingCount = 0
+  /// The last web order looked up in `rejectedOrders`, and the answer.
+  private var lastLookup: (order: [UInt8], rejected: Bool) = ([], false)
   /// Set when an order was rejected after some of its rows were reported.
   private(set) var reportNeedsRewrite = false
 
-  init(
-    session: DepositSession, file: String, atomicity: Atomicity, report: ReportSink?, formatter: DepositRowFormatter
-  ) {
+  init(session: DepositSession, file: String, atomicity: Atomicity, report: ReportSink?) {
     self.session = session
     self.file = file
     self.atomicity = atomicity
     self.report = report
-    self.formatter = formatter
+    pendingRows.reserveCapacity(4096)
   }
-
-  private var scratch: [UInt8] = []
 
   mutating func flushReport() throws {
-    if let report {
-      for deposit in pendingRows {
-        formatter.append(deposit, to: &scratch)
-        try report.deposit(deposit, row: scratch)
-        scratch.removeAll(keepingCapacity: true)
-      }
+    if let report, pendingCount > 0 {
+      try pendingRows.withUnsafeBytes { try report.depositRows($0) }
     }
     pendingRows.removeAll(keepingCapacity: true)
+    pendingCount = 0
   }
 
-  mutating func apply(_ event: LineEvent) throws {
+  /// Whether the web order was rejected earlier in this file.
+  private mutating func isRejected(_ order: UnsafeRawBufferPointer) -> Bool {
+    if rejectedOrders.isEmpty { return false }
+    if !order.elementsEqual(lastLookup.order) {
+      lastLookup.order.removeAll(keepingCapacity: true)
+      lastLookup.order.append(contentsOf: order)
+      lastLookup.rejected = rejectedOrders.contains(String(decoding: order, as: UTF8.self))
+    }
+    return lastLookup.rejected
+  }
+
+  mutating func apply(_ event: LineEvent, bytes: UnsafeRawBufferPointer) throws {
     counts.read += 1
     switch event {
     case .reject(let reject):
       try self.reject(reject)
-    case .deposit(let deposit):
-      if atomicity == .order && !rejectedOrders.isEmpty && rejectedOrders.contains(deposit.webOrderID) {
+    case .deposit(let packed):
+      let order = packed.bytes(.webOrderID, in: bytes)
+      if atomicity == .order && isRejected(order) {
+        let deposit = packed.deposit(in: bytes)
+        notTaken(deposit)
         try reject(
           rejection(
             of: deposit, code: .orderRejected,
             message: "web order \(deposit.webOrderID) was rejected because another of its lines was"))
         return
       }
-      switch try session.deposit(deposit) {
+      switch try session.deposit(packed, in: bytes) {
       case .deposited:
-        counts.add(deposit)
+        counts.add(quantity: packed.quantity, held: packed.held)
         if report != nil {
-          if deposit.webOrderID != pendingOrder {
+          if !order.elementsEqual(pendingOrder) {
             try flushReport()
-            pendingOrder = deposit.webOrderID
+            pendingOrder.removeAll(keepingCapacity: true)
+            pendingOrder.append(contentsOf: order)
           }
-          pendingRows.append(deposit)
+          pendingRows.append(contentsOf: packed.bytes(.reportRow, in: bytes))
+          pendingCount += 1
         }
       case .duplicate:
         counts.duplicate += 1
+        notTaken(packed.deposit(in: bytes))
       case .conflicting(let existing):
+        let deposit = packed.deposit(in: bytes)
+        notTaken(deposit)
         try reject(
           rejection(
             of: deposit, code: .conflictingLine,
@@ -310,6 +368,12 @@ private struct FileWork {
           ))
       }
     }
+  }
+
+  private mutating func notTaken(_ deposit: Deposit) {
+    notDeposited.add(
+      smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount, quantity: deposit.quantity,
+      held: deposit.status == .held)
   }
 
   private func rejection(of deposit: Deposit, code: RejectCode, message: String) -> Reject {
@@ -326,12 +390,19 @@ private struct FileWork {
     counts.rejectsByCode[reject.code, default: 0] += 1
     let order = reject.webOrderID
     guard atomicity == .order, !order.isEmpty, rejectedOrders.insert(order).inserted else { return }
+    lastLookup.order.removeAll(keepingCapacity: true)
+    lastLookup.rejected = false
     let withdrawnDeposits = try session.withdrawOrder(order)
-    let heldBack = order == pendingOrder ? pendingRows.count : 0
+    let isPending = pendingCount > 0 && pendingOrder.elementsEqual(order.utf8)
+    let heldBack = isPending ? pendingCount : 0
     if withdrawnDeposits.count > heldBack { reportNeedsRewrite = true }
-    if order == pendingOrder { pendingRows.removeAll(keepingCapacity: true) }
+    if isPending {
+      pendingRows.removeAll(keepingCapacity: true)
+      pendingCount = 0
+    }
     for withdrawn in withdrawnDeposits {
       counts.add(withdrawn, sign: -1)
+      notTaken(withdrawn)
       try session.recordReject(
         rejection(
           of: withdrawn, code: .orderRejected,

@@ -1,0 +1,168 @@
+/// The text fields of a packed deposit, in their order in a batch's bytes.
+enum PackedField: Int {
+  case webOrderID, lineNumber, sku, licenseType, startDate, smartAccount, virtualAccount, status, source
+  case salesOrder, purchaseOrder, orderDate, endCustomer
+  /// The deposit's `deposits.csv` row, formatted by the parsing stage.
+  case reportRow
+}
+
+/// A deposit as the parsing stage hands it to the ledger stage: its text
+/// fields, and its report row, lie one after another in the batch's bytes.
+/// The ledger binds them in place and the report copies the row as it is, so
+/// the writing side neither builds nor reference-counts a `String` per field
+/// on the common path; `deposit(in:)` rebuilds the full value for the rare
+/// ones (a duplicate, a conflict, a rejected order).
+public struct PackedDeposit: Sendable {
+  /// Where the first field starts in the batch's bytes.
+  var start: Int
+  /// Where each field ends, counted from `start`, indexed by `PackedField`.
+  var ends: SIMD16<UInt32>
+  var quantity: Int
+  var termMonths: Int?
+  var record: Int
+  var hasStartDate: Bool
+  var held: Bool
+
+  func range(_ field: PackedField) -> Range<Int> {
+    let index = field.rawValue
+    let from = index == 0 ? 0 : Int(ends[index - 1])
+    return (start + from)..<(start + Int(ends[index]))
+  }
+
+  func bytes(_ field: PackedField, in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(rebasing: buffer[range(field)])
+  }
+
+  func string(_ field: PackedField, in buffer: UnsafeRawBufferPointer) -> String {
+    String(decoding: bytes(field, in: buffer), as: UTF8.self)
+  }
+
+  /// The deposit as a value of its own.
+  func deposit(in buffer: UnsafeRawBufferPointer) -> Deposit {
+    Deposit(
+      webOrderID: string(.webOrderID, in: buffer), lineNumber: string(.lineNumber, in: buffer),
+      salesOrder: string(.salesOrder, in: buffer), purchaseOrder: string(.purchaseOrder, in: buffer),
+      orderDate: string(.orderDate, in: buffer), sku: string(.sku, in: buffer), quantity: quantity,
+      licenseType: LicenseType(rawValue: string(.licenseType, in: buffer)) ?? .perpetual, termMonths: termMonths,
+      startDate: hasStartDate ? string(.startDate, in: buffer) : nil,
+      smartAccount: string(.smartAccount, in: buffer), virtualAccount: string(.virtualAccount, in: buffer),
+      endCustomer: string(.endCustomer, in: buffer), status: held ? .held : .available,
+      source: string(.source, in: buffer), record: record)
+  }
+}
+
+/// What the parsing stage hands to the ledger stage, one per record read.
+enum LineEvent: Sendable {
+  /// A line that passed validation and routing, packed in the batch's bytes.
+  case deposit(PackedDeposit)
+  /// A line rejected by parsing, validation or routing, with its own reason.
+  case reject(Reject)
+}
+
+/// A batch of events and the bytes their deposits are packed in.
+struct DepositBatch: Sendable {
+  var events: [LineEvent] = []
+  var bytes: [UInt8] = []
+
+  init(capacity: Int) {
+    events.reserveCapacity(capacity)
+    bytes.reserveCapacity(capacity * 320)
+  }
+
+  var count: Int { events.count }
+
+  mutating func reject(_ reject: Reject) {
+    events.append(.reject(reject))
+  }
+
+  /// Packs a deposit, with its report row when `formatter` is given.
+  mutating func deposit(_ deposit: Deposit, formatter: DepositRowFormatter?) {
+    let start = bytes.count
+    var ends = SIMD16<UInt32>()
+    func put(_ text: String, _ field: PackedField) {
+      var text = text
+      text.withUTF8 { bytes.append(contentsOf: $0) }
+      ends[field.rawValue] = UInt32(bytes.count - start)
+    }
+    put(deposit.webOrderID, .webOrderID)
+    put(deposit.lineNumber, .lineNumber)
+    put(deposit.sku, .sku)
+    put(deposit.licenseType.rawValue, .licenseType)
+    put(deposit.startDate ?? "", .startDate)
+    put(deposit.smartAccount, .smartAccount)
+    put(deposit.virtualAccount, .virtualAccount)
+    put(deposit.status.rawValue, .status)
+    put(deposit.source, .source)
+    put(deposit.salesOrder, .salesOrder)
+    put(deposit.purchaseOrder, .purchaseOrder)
+    put(deposit.orderDate, .orderDate)
+    put(deposit.endCustomer, .endCustomer)
+    formatter?.append(deposit, to: &bytes)
+    ends[PackedField.reportRow.rawValue] = UInt32(bytes.count - start)
+    events.append(
+      .deposit(
+        PackedDeposit(
+          start: start, ends: ends, quantity: deposit.quantity, termMonths: deposit.termMonths, record: deposit.record,
+          hasStartDate: deposit.startDate != nil, held: deposit.status == .held)))
+  }
+}
+
+/// Licenses per Smart Account / Virtual Account, for the run's HTML page.
+public struct AccountKey: Hashable, Sendable {
+  public var smartAccount: String
+  public var virtualAccount: String
+
+  public init(smartAccount: String, virtualAccount: String) {
+    self.smartAccount = smartAccount
+    self.virtualAccount = virtualAccount
+  }
+}
+
+public struct AccountQuantities: Sendable, Equatable {
+  public var available = 0
+  public var held = 0
+
+  public init(available: Int = 0, held: Int = 0) {
+    self.available = available
+    self.held = held
+  }
+}
+
+/// Adds up quantities per account. Consecutive lines mostly land in the same
+/// account, so they are summed before the dictionary is touched.
+struct AccountTotals: Sendable {
+  private(set) var totals: [AccountKey: AccountQuantities] = [:]
+  private var running: (key: AccountKey, quantities: AccountQuantities)?
+
+  mutating func add(smartAccount: String, virtualAccount: String, quantity: Int, held: Bool) {
+    if running == nil || running?.key.smartAccount != smartAccount || running?.key.virtualAccount != virtualAccount {
+      flush()
+      running = (AccountKey(smartAccount: smartAccount, virtualAccount: virtualAccount), AccountQuantities())
+    }
+    if held {
+      running?.quantities.held += quantity
+    } else {
+      running?.quantities.available += quantity
+    }
+  }
+
+  mutating func flush() {
+    guard let current = running else { return }
+    totals[current.key, default: AccountQuantities()].available += current.quantities.available
+    totals[current.key, default: AccountQuantities()].held += current.quantities.held
+    running = nil
+  }
+
+  /// The totals, with `other`'s taken away.
+  mutating func finish(minus other: AccountTotals) -> [AccountKey: AccountQuantities] {
+    flush()
+    var other = other
+    other.flush()
+    for (key, value) in other.totals {
+      totals[key, default: AccountQuantities()].available -= value.available
+      totals[key, default: AccountQuantities()].held -= value.held
+      if totals[key] == AccountQuantities() { totals[key] = nil }
+    }
+    return totals
+  }
+}
