@@ -1,8 +1,7 @@
 import ArgumentParser
 import SmartDeposit
 
-@main
-struct SmartDepositCommand: AsyncParsableCommand {
+struct SmartDepositCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "smartdeposit",
     abstract: "Deposits licenses from CCW and partner order files into Smart Accounts, and reports on them.",
