@@ -8,13 +8,18 @@ import Foundation
 /// holding `condition`'s lock.
 final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
   private let condition = NSCondition()
-  private var items: [Element] = []
+  /// A ring of `capacity` slots; a slot is emptied as soon as its element is
+  /// taken, so the queue never keeps a taken element alive.
+  private var slots: [Element?]
   private var head = 0
+  private var count = 0
   private let capacity: Int
   private var closed = false
 
   init(capacity: Int) {
+    precondition(capacity > 0)
     self.capacity = capacity
+    slots = Array(repeating: nil, count: capacity)
   }
 
   /// Adds an element; returns false (dropping it) when the queue was closed.
@@ -22,9 +27,10 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
   func put(_ element: Element) -> Bool {
     condition.lock()
     defer { condition.unlock() }
-    while items.count - head >= capacity && !closed { condition.wait() }
+    while count == capacity && !closed { condition.wait() }
     if closed { return false }
-    items.append(element)
+    slots[(head + count) % capacity] = element
+    count += 1
     condition.broadcast()
     return true
   }
@@ -33,14 +39,10 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
   func take() -> Element? {
     condition.lock()
     defer { condition.unlock() }
-    while head == items.count && !closed { condition.wait() }
-    guard head < items.count else { return nil }
-    let element = items[head]
-    head += 1
-    if head > 64 && head * 2 > items.count {
-      items.removeFirst(head)
-      head = 0
-    }
+    while count == 0 && !closed { condition.wait() }
+    guard count > 0, let element = slots[head].take() else { return nil }
+    head = (head + 1) % capacity
+    count -= 1
     condition.broadcast()
     return element
   }
