@@ -24,7 +24,6 @@ let package = Package(
       name: "CZlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
-    .systemLibrary(name: "CMalloc"),
     .target(
       name: "SmartDeposit",
       dependencies: [
@@ -40,7 +39,6 @@ let package = Package(
       name: "smartdeposit",
       dependencies: [
         "SmartDeposit",
-        "CMalloc",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SmartDeposit
 
+@main
 struct SmartDepositCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "smartdeposit",
