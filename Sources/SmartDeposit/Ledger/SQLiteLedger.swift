@@ -111,8 +111,14 @@ public final class SQLiteLedger: Ledger {
     let now = Timestamp.now()
     return try write("syncing the registry") { db in
       var result = RegistrySyncResult()
-      // Statements prepared once for the whole file: a registry has thousands of accounts.
-      let find = try db.cachedStatement(sql: "SELECT name, type, partner FROM accounts WHERE smart_account = ?")
+      // What the ledger holds is read once and compared in memory: a registry
+      // has thousands of accounts, and most nights none of them changed.
+      var held: [String: (name: String, type: String, partner: String)] = [:]
+      let rows = try Row.fetchCursor(db, sql: "SELECT smart_account, name, type, partner FROM accounts")
+      while let row = try rows.next() { held[row[0]] = (row[1], row[2], row[3]) }
+      var heldNames: [String: Set<String>] = [:]
+      let names = try Row.fetchCursor(db, sql: "SELECT smart_account, name_key FROM virtual_accounts")
+      while let row = try names.next() { heldNames[row[0], default: []].insert(row[1]) }
       let update = try db.cachedStatement(
         sql: "UPDATE accounts SET name = ?, type = ?, partner = ?, synced_at = ? WHERE smart_account = ?")
       let insert = try db.cachedStatement(
@@ -120,20 +126,27 @@ public final class SQLiteLedger: Ledger {
       let insertVirtualAccount = try db.cachedStatement(
         sql: "INSERT INTO virtual_accounts(smart_account, name_key, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
       for account in accounts {
-        if let existing = try Row.fetchOne(find, arguments: [account.identifier]) {
-          if existing["name"] as String != account.name || existing["type"] as String != account.type.rawValue
-            || existing["partner"] as String != account.partner
+        if let existing = held[account.identifier] {
+          if existing.name != account.name || existing.type != account.type.rawValue
+            || existing.partner != account.partner
           {
-            try update.execute(
-              arguments: [account.name, account.type.rawValue, account.partner, now, account.identifier])
+            update.setUncheckedArguments([
+              account.name, account.type.rawValue, account.partner, now, account.identifier,
+            ])
+            try update.execute()
             result.accountsUpdated += 1
           }
         } else {
-          try insert.execute(arguments: [account.identifier, account.name, account.type.rawValue, account.partner, now])
+          insert.setUncheckedArguments([account.identifier, account.name, account.type.rawValue, account.partner, now])
+          try insert.execute()
           result.accountsAdded += 1
         }
+        let known = heldNames[account.identifier] ?? []
         for name in account.virtualAccounts {
-          try insertVirtualAccount.execute(arguments: [account.identifier, name.lowercased(), name])
+          let key = name.lowercased()
+          if known.contains(key) { continue }
+          insertVirtualAccount.setUncheckedArguments([account.identifier, key, name])
+          try insertVirtualAccount.execute()
           result.virtualAccountsAdded += db.changesCount
         }
       }
@@ -144,18 +157,18 @@ public final class SQLiteLedger: Ledger {
   public func registry() throws -> Registry {
     try read("reading the registry") { db in
       var names: [String: [String]] = [:]
-      for row in try Row.fetchAll(
+      let rows = try Row.fetchCursor(
         db, sql: "SELECT smart_account, name FROM virtual_accounts ORDER BY smart_account, name_key")
-      {
-        names[row["smart_account"], default: []].append(row["name"])
-      }
-      let accounts = try Row.fetchAll(db, sql: "SELECT smart_account, name, type, partner FROM accounts").compactMap {
-        row -> SmartAccount? in
-        guard let type = AccountType(rawValue: row["type"]) else { return nil }
-        let identifier: String = row["smart_account"]
-        return SmartAccount(
-          identifier: identifier, name: row["name"], type: type, partner: row["partner"],
-          virtualAccounts: names[identifier] ?? [])
+      while let row = try rows.next() { names[row[0], default: []].append(row[1]) }
+      var accounts: [SmartAccount] = []
+      let accountRows = try Row.fetchCursor(db, sql: "SELECT smart_account, name, type, partner FROM accounts")
+      while let row = try accountRows.next() {
+        guard let type = AccountType(rawValue: row[2]) else { continue }
+        let identifier: String = row[0]
+        accounts.append(
+          SmartAccount(
+            identifier: identifier, name: row[1], type: type, partner: row[3], virtualAccounts: names[identifier] ?? [])
+        )
       }
       return Registry(accounts)
     }
