@@ -103,26 +103,29 @@ public final class BufferedFileWriter {
     guard descriptor >= 0 else {
       throw ReportError(path: path, cause: "cannot create the file (\(String(cString: strerror(errno))))")
     }
-    buffer.reserveCapacity(1 << 20)
+    buffer.reserveCapacity(Self.bufferSize)
   }
 
   deinit {
     if !closed { Foundation.close(descriptor) }
   }
 
+  /// The buffer's size: it is flushed before it would grow past it.
+  static let bufferSize = 1 << 20
+
   public func write(_ text: String) throws {
-    buffer.append(contentsOf: text.utf8)
-    if buffer.count >= 1 << 20 { try flush() }
+    var text = text
+    try text.withUTF8 { try write(bytes: UnsafeRawBufferPointer($0)) }
   }
 
   public func write(bytes: [UInt8]) throws {
-    buffer.append(contentsOf: bytes)
-    if buffer.count >= 1 << 20 { try flush() }
+    try bytes.withUnsafeBytes { try write(bytes: $0) }
   }
 
   public func write(bytes: UnsafeRawBufferPointer) throws {
+    if buffer.count + bytes.count > Self.bufferSize && !buffer.isEmpty { try flush() }
     buffer.append(contentsOf: bytes)
-    if buffer.count >= 1 << 20 { try flush() }
+    if buffer.count >= Self.bufferSize { try flush() }
   }
 
   /// The length of everything written so far.
