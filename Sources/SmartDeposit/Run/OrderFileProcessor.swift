@@ -92,7 +92,14 @@ public struct DepositRowFormatter: Sendable {
   }
 }
 
-/// What the parsing stage sends: batches of events, then how the file ended.
+/// What the reading stage sends: batches of records, then how the file ended.
+enum ReadMessage: Sendable {
+  case records([ParsedRecord])
+  case finished(digest: String, bytes: Int64)
+  case failed(IngestError)
+}
+
+/// What the preparing stage sends: batches of events, then how the file ended.
 enum ParseMessage: Sendable {
   case events(DepositBatch)
   /// The file's hash and size, and what its deposits would add per account
@@ -104,11 +111,14 @@ enum ParseMessage: Sendable {
 /// Takes one order file through parse → validate → route → deposit, inside
 /// one ledger transaction together with the file's record.
 ///
-/// Parsing, validation and routing run on their own thread and hand batches
-/// of lines through a bounded queue to the ledger writes (and report rows) on
-/// the calling thread, so that the two overlap on two cores while memory stays bounded
-/// by the queue. Every decision that depends on the ledger (duplicates,
-/// conflicts, order atomicity) is taken on the writing side, in file order.
+/// Three stages overlap, joined by bounded queues of batches: a reading
+/// thread parses the file (libxml2 or the CSV reader, and the file's hash);
+/// a preparing thread validates, routes and packs each line with its report
+/// row; the calling thread writes the ledger and the reports. Memory stays
+/// bounded by the queues; the operating system spreads the three over the
+/// cores, so whichever stage is the heaviest for a format keeps a core busy.
+/// Every decision that depends on the ledger (duplicates, conflicts, order
+/// atomicity) is taken on the writing side, in file order.
 public struct OrderFileProcessor: Sendable {
   public var validator: LineValidator
   public var router = Router()
@@ -155,15 +165,24 @@ public struct OrderFileProcessor: Sendable {
   private func deposit(
     _ file: InboxFile, sha256: String?, formatter: DepositRowFormatter, session: DepositSession, report: ReportSink?
   ) throws -> (counts: LineCounts, sha256: String) {
+    let records = BlockingQueue<ReadMessage>(capacity: Self.queueDepth)
     let queue = BlockingQueue<ParseMessage>(capacity: Self.queueDepth)
     let rowFormatter = report == nil ? nil : formatter
-    let parser = Thread { [self] in
-      parse(file, formatter: rowFormatter, into: queue)
+    let reader = Thread { [self] in
+      read(file, into: records)
     }
-    parser.stackSize = 1 << 20
-    parser.start()
-    // However this ends, the parsing thread is told to stop.
-    defer { queue.close() }
+    let preparer = Thread { [self] in
+      prepare(file, formatter: rowFormatter, from: records, into: queue)
+    }
+    for thread in [reader, preparer] {
+      thread.stackSize = 1 << 20
+      thread.start()
+    }
+    // However this ends, both stages are told to stop.
+    defer {
+      queue.close()
+      records.close()
+    }
     var work = FileWork(session: session, file: file.name, atomicity: atomicity, report: report)
     while let message = queue.take() {
       switch message {
@@ -202,31 +221,22 @@ public struct OrderFileProcessor: Sendable {
     throw IngestError(.unreadable, file: file.name, message: "the reader stopped without finishing")
   }
 
-  /// The parsing stage: reads, validates, routes and packs, in batches.
-  private func parse(_ file: InboxFile, formatter: DepositRowFormatter?, into queue: BlockingQueue<ParseMessage>) {
+  /// The reading stage: parses the file into records, in batches.
+  private func read(_ file: InboxFile, into queue: BlockingQueue<ReadMessage>) {
     do {
       let (source, bytes) = try OrderSources.open(
         path: file.path, displayName: file.name, format: file.format, limits: limits)
-      var batch = DepositBatch(capacity: Self.batchSize)
-      var totals = AccountTotals()
+      var batch: [ParsedRecord] = []
+      batch.reserveCapacity(Self.batchSize)
       var read = 0
       var lastProgress: UInt64 = 0
-      while let parsed = try source.next() {
-        read += 1
-        switch outcome(of: parsed, file: file) {
-        case .success(let deposit):
-          if formatter != nil {
-            totals.add(
-              smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount, quantity: deposit.quantity,
-              held: deposit.status == .held)
-          }
-          batch.deposit(deposit, formatter: formatter)
-        case .failure(let reject):
-          batch.reject(reject.reject)
-        }
+      while let record = try source.next() {
+        batch.append(record)
         if batch.count == Self.batchSize {
-          guard queue.put(.events(batch)) else { return }
-          batch = DepositBatch(capacity: Self.batchSize)
+          read += batch.count
+          guard queue.put(.records(batch)) else { return }
+          batch = []
+          batch.reserveCapacity(Self.batchSize)
           if let progress {
             // A few updates a second are enough for a person watching.
             let now = DispatchTime.now().uptimeNanoseconds
@@ -237,10 +247,46 @@ public struct OrderFileProcessor: Sendable {
           }
         }
       }
-      if batch.count > 0 { guard queue.put(.events(batch)) else { return } }
-      queue.put(.finished(digest: bytes.digest(), bytes: bytes.rawBytesRead, totals: totals))
+      if !batch.isEmpty { guard queue.put(.records(batch)) else { return } }
+      queue.put(.finished(digest: bytes.digest(), bytes: bytes.rawBytesRead))
     } catch {
       queue.put(.failed(error))
+    }
+  }
+
+  /// The preparing stage: validates, routes and packs, in batches.
+  private func prepare(
+    _ file: InboxFile, formatter: DepositRowFormatter?, from records: BlockingQueue<ReadMessage>,
+    into queue: BlockingQueue<ParseMessage>
+  ) {
+    // When this stage stops, for whatever reason, the reading stage stops too.
+    defer { records.close() }
+    var totals = AccountTotals()
+    while let message = records.take() {
+      switch message {
+      case .records(let batch):
+        var events = DepositBatch(capacity: batch.count)
+        for record in batch {
+          switch outcome(of: record, file: file) {
+          case .success(let deposit):
+            if formatter != nil {
+              totals.add(
+                smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount,
+                quantity: deposit.quantity, held: deposit.status == .held)
+            }
+            events.deposit(deposit, formatter: formatter)
+          case .failure(let reject):
+            events.reject(reject.reject)
+          }
+        }
+        guard queue.put(.events(events)) else { return }
+      case .finished(let digest, let bytes):
+        queue.put(.finished(digest: digest, bytes: bytes, totals: totals))
+        return
+      case .failed(let error):
+        queue.put(.failed(error))
+        return
+      }
     }
   }
 
@@ -294,8 +340,9 @@ private struct FileWork {
   private var pendingOrder: [UInt8] = []
   private var pendingRows: [UInt8] = []
   private var pendingCount = 0
-  /// The last web order looked up in `rejectedOrders`, and the answer.
-  private var lastLookup: (order: [UInt8], rejected: Bool) = ([], false)
+  /// A bit per hash of each rejected web order: most lines belong to orders
+  /// never rejected, and a clear bit says so without building a `String`.
+  private var rejectedBits = [UInt64](repeating: 0, count: 1 << 14)
   /// Set when an order was rejected after some of its rows were reported.
   private(set) var reportNeedsRewrite = false
 
@@ -316,14 +363,21 @@ private struct FileWork {
   }
 
   /// Whether the web order was rejected earlier in this file.
-  private mutating func isRejected(_ order: UnsafeRawBufferPointer) -> Bool {
+  private func isRejected(_ order: UnsafeRawBufferPointer) -> Bool {
     if rejectedOrders.isEmpty { return false }
-    if !order.elementsEqual(lastLookup.order) {
-      lastLookup.order.removeAll(keepingCapacity: true)
-      lastLookup.order.append(contentsOf: order)
-      lastLookup.rejected = rejectedOrders.contains(String(decoding: order, as: UTF8.self))
+    let bit = Self.bit(of: order)
+    guard rejectedBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { return false }
+    return rejectedOrders.contains(String(decoding: order, as: UTF8.self))
+  }
+
+  /// FNV-1a of the bytes, folded to an index into `rejectedBits`.
+  private static func bit<Bytes: Sequence<UInt8>>(of bytes: Bytes) -> Int {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes {
+      hash ^= UInt64(byte)
+      hash &*= 0x100_0000_01b3
     }
-    return lastLookup.rejected
+    return Int(truncatingIfNeeded: (hash ^ (hash >> 32)) & (1 << 20 - 1))
   }
 
   mutating func apply(_ event: LineEvent, bytes: UnsafeRawBufferPointer) throws {
@@ -390,8 +444,8 @@ private struct FileWork {
     counts.rejectsByCode[reject.code, default: 0] += 1
     let order = reject.webOrderID
     guard atomicity == .order, !order.isEmpty, rejectedOrders.insert(order).inserted else { return }
-    lastLookup.order.removeAll(keepingCapacity: true)
-    lastLookup.rejected = false
+    let bit = Self.bit(of: order.utf8)
+    rejectedBits[bit >> 6] |= 1 << UInt64(bit & 63)
     let withdrawnDeposits = try session.withdrawOrder(order)
     let isPending = pendingCount > 0 && pendingOrder.elementsEqual(order.utf8)
     let heldBack = isPending ? pendingCount : 0
