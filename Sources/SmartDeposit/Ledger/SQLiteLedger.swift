@@ -341,7 +341,8 @@ final class SQLiteDepositSession: DepositSession {
         resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
     }
     insert = statement
-    findExisting = try db.makeStatement(sql: "SELECT * FROM deposits WHERE web_order_id = ? AND line_number = ?")
+    findExisting = try db.makeStatement(
+      sql: "SELECT \(Self.depositColumns) FROM deposits WHERE web_order_id = ? AND line_number = ?")
     insertReject = try db.makeStatement(
       sql: """
         INSERT INTO rejects(run_id, file_id, file, record, web_order_id, line_number, code, message, sku, quantity,
@@ -405,17 +406,43 @@ final class SQLiteDepositSession: DepositSession {
 
   func withdrawOrder(_ webOrderID: String) throws -> [Deposit] {
     let rows = try Row.fetchAll(
-      db.cachedStatement(sql: "DELETE FROM deposits WHERE web_order_id = ? AND file_id = ? RETURNING *"),
+      db.cachedStatement(
+        sql: "DELETE FROM deposits WHERE web_order_id = ? AND file_id = ? RETURNING \(Self.depositColumns)"),
       arguments: [webOrderID, fileID])
     return rows.map(Self.deposit(from:)).sorted { $0.record < $1.record }
   }
 
+  /// Bound through the C API: a file with many bad lines records a reject
+  /// per line, and building GRDB's arguments cost more than the insert.
   func recordReject(_ reject: Reject) throws {
-    insertReject.setUncheckedArguments([
-      runID, fileID, reject.file, reject.record, reject.webOrderID, reject.lineNumber, reject.code.rawValue,
-      reject.message, reject.sku, reject.quantity, reject.smartAccount,
-    ])
-    try insertReject.execute()
+    let statement = insertReject.sqliteStatement
+    // SQLITE_TRANSIENT: SQLite copies each text before the call returns.
+    let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    func text(_ index: Int32, _ value: String) {
+      sqlite3_bind_text(statement, index, value, -1, transient)
+    }
+    text(1, runID)
+    sqlite3_bind_int64(statement, 2, fileID)
+    text(3, reject.file)
+    sqlite3_bind_int64(statement, 4, Int64(reject.record))
+    text(5, reject.webOrderID)
+    text(6, reject.lineNumber)
+    text(7, reject.code.rawValue)
+    text(8, reject.message)
+    text(9, reject.sku)
+    if let quantity = reject.quantity {
+      sqlite3_bind_int64(statement, 10, Int64(quantity))
+    } else {
+      sqlite3_bind_null(statement, 10)
+    }
+    text(11, reject.smartAccount)
+    let code = sqlite3_step(statement)
+    sqlite3_reset(statement)
+    guard code == SQLITE_DONE else {
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+        sql: "INSERT INTO rejects …")
+    }
   }
 
   func finish(lines: Int, rejected: Int, sha256: String) throws {
@@ -463,30 +490,39 @@ final class SQLiteDepositSession: DepositSession {
 
   func depositsOfThisFile(_ body: (Deposit) throws -> Void) throws {
     let cursor = try Row.fetchCursor(
-      db, sql: "SELECT * FROM deposits WHERE file_id = ? ORDER BY record", arguments: [fileID])
+      db, sql: "SELECT \(Self.depositColumns) FROM deposits WHERE file_id = ? ORDER BY record", arguments: [fileID])
     while let row = try cursor.next() { try body(Self.deposit(from: row)) }
   }
 
   func rejectsOfThisFile(_ body: (Reject) throws -> Void) throws {
     let cursor = try Row.fetchCursor(
-      db, sql: "SELECT * FROM rejects WHERE id > ? ORDER BY record, id", arguments: [firstRejectID])
+      db,
+      sql: """
+        SELECT file, record, web_order_id, line_number, code, message, sku, quantity, smart_account
+        FROM rejects WHERE id > ? ORDER BY record, id
+        """, arguments: [firstRejectID])
     while let row = try cursor.next() {
       try body(
         Reject(
-          file: row["file"], record: row["record"], webOrderID: row["web_order_id"], lineNumber: row["line_number"],
-          code: RejectCode(rawValue: row["code"]) ?? .malformedRecord, message: row["message"], sku: row["sku"],
-          quantity: row["quantity"], smartAccount: row["smart_account"]))
+          file: row[0], record: row[1], webOrderID: row[2], lineNumber: row[3],
+          code: RejectCode(rawValue: row[4]) ?? .malformedRecord, message: row[5], sku: row[6], quantity: row[7],
+          smartAccount: row[8]))
     }
   }
 
+  /// The columns `deposit(from:)` reads, in its order.
+  static let depositColumns = """
+    web_order_id, line_number, sales_order, purchase_order, order_date, sku, quantity, license_type, term_months, \
+    start_date, smart_account, virtual_account, end_customer, status, source, record
+    """
+
+  /// A deposit from a row of `depositColumns`, read by position.
   static func deposit(from row: Row) -> Deposit {
     Deposit(
-      webOrderID: row["web_order_id"], lineNumber: row["line_number"], salesOrder: row["sales_order"],
-      purchaseOrder: row["purchase_order"], orderDate: row["order_date"], sku: row["sku"],
-      quantity: row["quantity"], licenseType: LicenseType(rawValue: row["license_type"]) ?? .perpetual,
-      termMonths: row["term_months"], startDate: row["start_date"], smartAccount: row["smart_account"],
-      virtualAccount: row["virtual_account"], endCustomer: row["end_customer"],
-      status: DepositStatus(rawValue: row["status"]) ?? .available, source: row["source"], record: row["record"])
+      webOrderID: row[0], lineNumber: row[1], salesOrder: row[2], purchaseOrder: row[3], orderDate: row[4],
+      sku: row[5], quantity: row[6], licenseType: LicenseType(rawValue: row[7]) ?? .perpetual, termMonths: row[8],
+      startDate: row[9], smartAccount: row[10], virtualAccount: row[11], endCustomer: row[12],
+      status: DepositStatus(rawValue: row[13]) ?? .available, source: row[14], record: row[15])
   }
 }
 
