@@ -44,43 +44,56 @@ public struct SmartAccount: Sendable, Equatable, Codable {
 
 /// The Smart Accounts that exist, indexed for the per-line lookups of a run.
 public struct Registry: Sendable {
-  private var accounts: [String: SmartAccount]
-  private var virtualAccountSpelling: [String: [String: String]]
+  /// An account and the spellings of its VAs, found with one lookup.
+  final class Entry: Sendable {
+    let account: SmartAccount
+    /// Keyed by the lower-case name and by the registry's own spelling, so
+    /// that the common exact spelling needs no lower-casing per line.
+    let spelling: [String: String]
 
-  public init(_ accounts: [SmartAccount]) {
-    var byIdentifier: [String: SmartAccount] = [:]
-    var spelling: [String: [String: String]] = [:]
-    for account in accounts {
-      byIdentifier[account.identifier] = account
-      // Keyed by the lower-case name and by the registry's own spelling, so
-      // that the common exact spelling needs no lower-casing per line.
+    init(_ account: SmartAccount) {
+      self.account = account
       var names: [String: String] = [:]
       for name in account.virtualAccounts {
         names[name.lowercased()] = name
         names[name] = name
       }
-      spelling[account.identifier] = names
+      spelling = names
     }
-    self.accounts = byIdentifier
-    self.virtualAccountSpelling = spelling
+
+    /// The registry's spelling of one of this account's VAs, or nil.
+    func virtualAccount(_ name: String) -> String? {
+      spelling[name] ?? spelling[name.lowercased()]
+    }
+  }
+
+  private var entries: [String: Entry]
+
+  public init(_ accounts: [SmartAccount]) {
+    var entries: [String: Entry] = [:]
+    entries.reserveCapacity(accounts.count)
+    for account in accounts { entries[account.identifier] = Entry(account) }
+    self.entries = entries
   }
 
   /// Every account, ordered by identifier.
-  public var all: [SmartAccount] { accounts.values.sorted { $0.identifier < $1.identifier } }
+  public var all: [SmartAccount] { entries.values.map(\.account).sorted { $0.identifier < $1.identifier } }
 
-  public var count: Int { accounts.count }
+  public var count: Int { entries.count }
+
+  /// The entry of an account, its identifier compared case-insensitively.
+  func entry(_ identifier: String) -> Entry? {
+    entries[identifier] ?? entries[identifier.lowercased()]
+  }
 
   /// The account with this identifier, compared case-insensitively.
   public func account(_ identifier: String) -> SmartAccount? {
-    accounts[identifier] ?? accounts[identifier.lowercased()]
+    entry(identifier)?.account
   }
 
   /// The registry's spelling of a VA of an account, or nil when the account has none of that name.
   public func virtualAccount(_ name: String, in identifier: String) -> String? {
-    guard let names = virtualAccountSpelling[identifier] ?? virtualAccountSpelling[identifier.lowercased()] else {
-      return nil
-    }
-    return names[name] ?? names[name.lowercased()]
+    entry(identifier)?.virtualAccount(name)
   }
 }
 

@@ -20,15 +20,7 @@ public struct Router: Sendable {
   /// partner names another partner's holding account.
   public func route(_ validated: ValidatedLine, from sender: Sender) -> Result<Deposit, LineProblem> {
     let account = validated.account
-    if case .partner(let partner) = sender, account.type == .holding,
-      account.partner.lowercased() != partner.lowercased()
-    {
-      let owner = account.partner.isEmpty ? "no partner" : "partner '\(account.partner)'"
-      return .failure(
-        LineProblem(
-          .unauthorizedAccount,
-          "holding account '\(account.identifier)' belongs to \(owner); partner '\(partner)' may not deposit into it"))
-    }
+    if let problem = problem(depositingInto: account, from: sender) { return .failure(problem) }
     let line = validated.line
     return .success(
       Deposit(
@@ -38,5 +30,16 @@ public struct Router: Sendable {
         startDate: validated.startDate, smartAccount: account.identifier,
         virtualAccount: validated.virtualAccount, endCustomer: line.endCustomer,
         status: account.type == .holding ? .held : .available, source: sender.name, record: line.record))
+  }
+
+  /// Why the sender may not deposit into the account, or nil when it may.
+  func problem(depositingInto account: SmartAccount, from sender: Sender) -> LineProblem? {
+    guard case .partner(let partner) = sender, account.type == .holding,
+      account.partner.lowercased() != partner.lowercased()
+    else { return nil }
+    let owner = account.partner.isEmpty ? "no partner" : "partner '\(account.partner)'"
+    return LineProblem(
+      .unauthorizedAccount,
+      "holding account '\(account.identifier)' belongs to \(owner); partner '\(partner)' may not deposit into it")
   }
 }

@@ -75,6 +75,46 @@ struct DepositBatch: Sendable {
     events.append(.reject(reject))
   }
 
+  /// Packs a validated line's deposit, with its report row when `formatter`
+  /// is given: the same values `Router.route` would give its `Deposit`.
+  mutating func deposit(
+    _ line: OrderLine, _ checked: LineValidator.Checked, smartAccount: String, held: Bool, source: String,
+    formatter: DepositRowFormatter?
+  ) {
+    let start = bytes.count
+    var ends = SIMD16<UInt32>()
+    func put(_ text: String, _ field: PackedField) {
+      var text = text
+      text.withUTF8 { bytes.append(contentsOf: $0) }
+      ends[field.rawValue] = UInt32(bytes.count - start)
+    }
+    let status: DepositStatus = held ? .held : .available
+    let startDate = checked.hasStartDate ? line.startDate : ""
+    put(line.webOrderID, .webOrderID)
+    put(line.lineNumber, .lineNumber)
+    put(line.sku, .sku)
+    put(checked.licenseType.rawValue, .licenseType)
+    put(startDate, .startDate)
+    put(smartAccount, .smartAccount)
+    put(checked.virtualAccount, .virtualAccount)
+    put(status.rawValue, .status)
+    put(source, .source)
+    put(line.salesOrder, .salesOrder)
+    put(line.purchaseOrder, .purchaseOrder)
+    put(line.orderDate, .orderDate)
+    put(line.endCustomer, .endCustomer)
+    formatter?.append(
+      webOrderID: line.webOrderID, lineNumber: line.lineNumber, sku: line.sku, quantity: checked.quantity,
+      licenseType: checked.licenseType, termMonths: checked.termMonths, startDate: startDate,
+      smartAccount: smartAccount, virtualAccount: checked.virtualAccount, status: status, to: &bytes)
+    ends[PackedField.reportRow.rawValue] = UInt32(bytes.count - start)
+    events.append(
+      .deposit(
+        PackedDeposit(
+          start: start, ends: ends, quantity: checked.quantity, termMonths: checked.termMonths, record: line.record,
+          hasStartDate: checked.hasStartDate, held: held)))
+  }
+
   /// Packs a deposit, with its report row when `formatter` is given.
   mutating func deposit(_ deposit: Deposit, formatter: DepositRowFormatter?) {
     let start = bytes.count

@@ -59,27 +59,39 @@ public struct DepositRowFormatter: Sendable {
 
   /// Appends the deposit's row to `bytes`.
   public func append(_ deposit: Deposit, to bytes: inout [UInt8]) {
+    append(
+      webOrderID: deposit.webOrderID, lineNumber: deposit.lineNumber, sku: deposit.sku, quantity: deposit.quantity,
+      licenseType: deposit.licenseType, termMonths: deposit.termMonths, startDate: deposit.startDate ?? "",
+      smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount, status: deposit.status,
+      to: &bytes)
+  }
+
+  /// Appends a row from its values (`startDate` empty when there is none).
+  func append(
+    webOrderID: String, lineNumber: String, sku: String, quantity: Int, licenseType: LicenseType, termMonths: Int?,
+    startDate: String, smartAccount: String, virtualAccount: String, status: DepositStatus, to bytes: inout [UInt8]
+  ) {
     bytes.append(contentsOf: prefix)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(deposit.webOrderID, to: &bytes)
+    CSVFormatter.appendCell(webOrderID, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(deposit.lineNumber, to: &bytes)
+    CSVFormatter.appendCell(lineNumber, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(deposit.sku, to: &bytes)
+    CSVFormatter.appendCell(sku, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendNumber(deposit.quantity, to: &bytes)
+    CSVFormatter.appendNumber(quantity, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(deposit.licenseType.rawValue, to: &bytes)
+    CSVFormatter.appendCell(licenseType.rawValue, to: &bytes)
     bytes.append(0x2C)
-    if let months = deposit.termMonths { CSVFormatter.appendNumber(months, to: &bytes) }
+    if let months = termMonths { CSVFormatter.appendNumber(months, to: &bytes) }
     bytes.append(0x2C)
-    if let start = deposit.startDate { CSVFormatter.appendCell(start, to: &bytes) }
+    if !startDate.isEmpty { CSVFormatter.appendCell(startDate, to: &bytes) }
     bytes.append(0x2C)
-    CSVFormatter.appendCell(deposit.smartAccount, to: &bytes)
+    CSVFormatter.appendCell(smartAccount, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(deposit.virtualAccount, to: &bytes)
+    CSVFormatter.appendCell(virtualAccount, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(deposit.status.rawValue, to: &bytes)
+    CSVFormatter.appendCell(status.rawValue, to: &bytes)
     bytes.append(0x0D)
     bytes.append(0x0A)
   }
@@ -266,18 +278,8 @@ public struct OrderFileProcessor: Sendable {
       switch message {
       case .records(let batch):
         var events = DepositBatch(capacity: batch.count)
-        for record in batch {
-          switch outcome(of: record, file: file) {
-          case .success(let deposit):
-            if formatter != nil {
-              totals.add(
-                smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount,
-                quantity: deposit.quantity, held: deposit.status == .held)
-            }
-            events.deposit(deposit, formatter: formatter)
-          case .failure(let reject):
-            events.reject(reject.reject)
-          }
+        for index in batch.indices {
+          prepare(batch[index], file: file, formatter: formatter, into: &events, totals: &totals)
         }
         guard queue.put(.events(events)) else { return }
       case .finished(let digest, let bytes):
@@ -290,35 +292,48 @@ public struct OrderFileProcessor: Sendable {
     }
   }
 
-  /// A record's deposit, or the reject that says why it is none.
-  private func outcome(of parsed: ParsedRecord, file: InboxFile) -> Result<Deposit, RejectedLine> {
+  /// Validates and routes one record, and packs its deposit, or its reject,
+  /// into the batch. The line's own values are packed as they are: no
+  /// intermediate copy of the line is made on this path.
+  private func prepare(
+    _ parsed: ParsedRecord, file: InboxFile, formatter: DepositRowFormatter?, into batch: inout DepositBatch,
+    totals: inout AccountTotals
+  ) {
     switch parsed {
     case .malformed(let record, let order, let number, let message):
-      return .failure(
-        RejectedLine(
-          Reject(
-            file: file.name, record: record, webOrderID: order, lineNumber: number, code: .malformedRecord,
-            message: message)))
+      batch.reject(
+        Reject(
+          file: file.name, record: record, webOrderID: order, lineNumber: number, code: .malformedRecord,
+          message: message))
     case .line(let line):
-      switch validator.validate(line).flatMap({ router.route($0, from: file.sender) }) {
-      case .success(let deposit):
-        return .success(deposit)
-      case .failure(let problem):
-        return .failure(
-          RejectedLine(
-            Reject(
-              file: file.name, record: line.record, webOrderID: line.webOrderID, lineNumber: line.lineNumber,
-              code: problem.code, message: problem.message, sku: line.sku,
-              quantity: LineValidator.wholeNumber(line.quantity), smartAccount: line.smartAccount.lowercased())))
+      let problem: LineProblem
+      switch validator.check(line) {
+      case .success(let checked):
+        if let refused = router.problem(depositingInto: checked.entry.account, from: file.sender) {
+          problem = refused
+        } else {
+          let account = checked.entry.account
+          let held = account.type == .holding
+          if formatter != nil {
+            totals.add(
+              smartAccount: account.identifier, virtualAccount: checked.virtualAccount, quantity: checked.quantity,
+              held: held)
+          }
+          batch.deposit(
+            line, checked, smartAccount: account.identifier, held: held, source: file.sender.name,
+            formatter: formatter)
+          return
+        }
+      case .failure(let found):
+        problem = found
       }
+      batch.reject(
+        Reject(
+          file: file.name, record: line.record, webOrderID: line.webOrderID, lineNumber: line.lineNumber,
+          code: problem.code, message: problem.message, sku: line.sku,
+          quantity: LineValidator.wholeNumber(line.quantity), smartAccount: line.smartAccount.lowercased()))
     }
   }
-}
-
-/// A reject as the failure of a line's outcome.
-private struct RejectedLine: Error {
-  let reject: Reject
-  init(_ reject: Reject) { self.reject = reject }
 }
 
 /// The ledger side of one file: counts, and the orders rejected so far.

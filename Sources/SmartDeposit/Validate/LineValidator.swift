@@ -34,6 +34,28 @@ public struct LineValidator: Sendable {
   /// The validated line, or the first problem found, in a fixed order:
   /// identity, account, SKU, quantity, license type, term, dates.
   public func validate(_ line: OrderLine) -> Result<ValidatedLine, LineProblem> {
+    check(line).map { found in
+      ValidatedLine(
+        line: line, account: found.entry.account, virtualAccount: found.virtualAccount, quantity: found.quantity,
+        licenseType: found.licenseType, termMonths: found.termMonths,
+        startDate: found.hasStartDate ? line.startDate : nil)
+    }
+  }
+
+  /// What `validate` finds, without a copy of the line: the pipeline packs
+  /// the line's own values straight into its batch.
+  struct Checked {
+    let entry: Registry.Entry
+    /// The VA in the registry's spelling.
+    let virtualAccount: String
+    let quantity: Int
+    let licenseType: LicenseType
+    let termMonths: Int?
+    /// Whether the deposit has the line's start date (otherwise none).
+    let hasStartDate: Bool
+  }
+
+  func check(_ line: OrderLine) -> Result<Checked, LineProblem> {
     if line.webOrderID.isEmpty {
       return .failure(LineProblem(.missingOrderID, "the line has no web order id"))
     }
@@ -44,10 +66,11 @@ public struct LineValidator: Sendable {
       return .failure(
         LineProblem(.missingSmartAccount, "neither the line nor its order header names a Smart Account"))
     }
-    guard let account = registry.account(line.smartAccount) else {
+    guard let entry = registry.entry(line.smartAccount) else {
       return .failure(
         LineProblem(.unknownSmartAccount, "Smart Account '\(line.smartAccount)' is not in the registry"))
     }
+    let account = entry.account
     let requestedVA = line.virtualAccount.isEmpty ? "DEFAULT" : line.virtualAccount
     if account.type == .limitedUse && requestedVA != "DEFAULT" && requestedVA.lowercased() != "default" {
       return .failure(
@@ -56,7 +79,7 @@ public struct LineValidator: Sendable {
           "limited-use Smart Account '\(account.identifier)' has only the DEFAULT virtual account, not '\(requestedVA)'"
         ))
     }
-    guard let virtualAccount = registry.virtualAccount(requestedVA, in: account.identifier) else {
+    guard let virtualAccount = entry.virtualAccount(requestedVA) else {
       return .failure(
         LineProblem(
           .unknownVirtualAccount, "Smart Account '\(account.identifier)' has no virtual account '\(requestedVA)'"))
@@ -76,7 +99,6 @@ public struct LineValidator: Sendable {
       return .failure(LineProblem(.invalidLicenseType, "license type \(shown) is not PERPETUAL or TERM"))
     }
     var termMonths: Int?
-    var startDate: String?
     switch licenseType {
     case .term:
       guard let months = Self.wholeNumber(line.termMonths), (1...120).contains(months) else {
@@ -87,23 +109,26 @@ public struct LineValidator: Sendable {
         return .failure(LineProblem(.invalidTerm, "a TERM license needs a start date"))
       }
       termMonths = months
-      startDate = line.startDate
     case .perpetual:
       if !line.termMonths.isEmpty {
         return .failure(
           LineProblem(.invalidTerm, "a PERPETUAL license has no term, but the line gives '\(line.termMonths)'"))
       }
-      if !line.startDate.isEmpty { startDate = line.startDate }
     }
-    for (name, value) in [("start date", line.startDate), ("order date", line.orderDate)] where !value.isEmpty {
-      if !CalendarDate.isValid(value) {
-        return .failure(LineProblem(.invalidDate, "\(name) '\(value)' is not a real calendar date (YYYY-MM-DD)"))
-      }
+    if !line.startDate.isEmpty && !CalendarDate.isValid(line.startDate) {
+      return .failure(Self.invalidDate("start date", line.startDate))
+    }
+    if !line.orderDate.isEmpty && !CalendarDate.isValid(line.orderDate) {
+      return .failure(Self.invalidDate("order date", line.orderDate))
     }
     return .success(
-      ValidatedLine(
-        line: line, account: account, virtualAccount: virtualAccount, quantity: quantity,
-        licenseType: licenseType, termMonths: termMonths, startDate: startDate))
+      Checked(
+        entry: entry, virtualAccount: virtualAccount, quantity: quantity, licenseType: licenseType,
+        termMonths: termMonths, hasStartDate: !line.startDate.isEmpty))
+  }
+
+  private static func invalidDate(_ name: String, _ value: String) -> LineProblem {
+    LineProblem(.invalidDate, "\(name) '\(value)' is not a real calendar date (YYYY-MM-DD)")
   }
 
   /// A whole number written with ASCII digits only, or nil.
