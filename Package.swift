@@ -24,11 +24,16 @@ let package = Package(
       name: "CZlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
+    .systemLibrary(
+      name: "CSQLiteConfig",
+      providers: [.apt(["libsqlite3-dev"])]
+    ),
     .target(
       name: "SmartDeposit",
       dependencies: [
         "CLibXML2",
         "CZlib",
+        "CSQLiteConfig",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "TOMLKit", package: "TOMLKit"),
