@@ -305,7 +305,7 @@ private struct SAXState {
     }
     if let current = field {
       guard depth == fieldDepth else { return }
-      assign(current, trimmed(String(decoding: text, as: UTF8.self)), depth: depth)
+      assign(current, Self.trimmedValue(text), depth: depth)
       field = nil
       return
     }
@@ -315,6 +315,23 @@ private struct SAXState {
       return
     }
     if depth == 1 && inOrder && Element(name) == .order { inOrder = false }
+  }
+
+  /// The text with surrounding white space removed: ASCII white space on the
+  /// bytes themselves, before any `String` is made; a value that starts or
+  /// ends with another character goes through `trimmed` for Unicode spaces.
+  static func trimmedValue(_ text: [UInt8]) -> String {
+    var lower = 0
+    var upper = text.count
+    while lower < upper && isASCIISpace(text[lower]) { lower += 1 }
+    while upper > lower && isASCIISpace(text[upper - 1]) { upper -= 1 }
+    if lower == upper { return "" }
+    let value = String(decoding: text[lower..<upper], as: UTF8.self)
+    return text[lower] < 0x80 && text[upper - 1] < 0x80 ? value : trimmed(value)
+  }
+
+  private static func isASCIISpace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0x0B || byte == 0x0C
   }
 
   mutating func characters(_ bytes: UnsafePointer<xmlChar>?, _ count: Int32) {

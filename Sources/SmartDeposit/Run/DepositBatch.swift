@@ -25,8 +25,13 @@ public struct PackedDeposit: Sendable {
 
   func range(_ field: PackedField) -> Range<Int> {
     let index = field.rawValue
-    let from = index == 0 ? 0 : Int(ends[index - 1])
-    return (start + from)..<(start + Int(ends[index]))
+    // Loaded from memory: a variable index into a SIMD vector compiles to
+    // a spill and a reload per access.
+    return withUnsafeBytes(of: ends) { raw in
+      let from = index == 0 ? 0 : Int(raw.load(fromByteOffset: (index - 1) * 4, as: UInt32.self))
+      let to = Int(raw.load(fromByteOffset: index * 4, as: UInt32.self))
+      return (start + from)..<(start + to)
+    }
   }
 
   func bytes(_ field: PackedField, in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
