@@ -124,21 +124,45 @@ def main():
               f"median paired ratio {ratio:.2f}x, peak RSS {rss:.1f} MiB, {args.lines / mine:,.0f} lines/s")
 
     if "scaling" not in skip:
+        sizes = [int(s) for s in args.scaling.split(",") if s]
+        repeat = max(1, min(args.repeat, 3))
+        fixed = fixed_cost(args.binary, sizes[0], repeat) if sizes else 0.0
+        print(f"fixed cost: {fixed:.3f}s (a run over an empty drop with the same accounts file, clean ledger)")
         results = []
-        for size in [int(s) for s in args.scaling.split(",") if s]:
+        for size in sizes:
             folder = os.path.join(WORK, f"csv-{size}")
             generate(folder, size, "csv")
             config = os.path.join(folder, "pipeline.conf")
-            runs = [smartdeposit_run(args.binary, folder, config) for _ in range(max(1, min(args.repeat, 3)))]
+            runs = [smartdeposit_run(args.binary, folder, config) for _ in range(repeat)]
             seconds = statistics.median(r[0] for r in runs)
             rss = max(r[1] for r in runs)
             results.append((size, seconds, rss))
-            print(f"scaling {size:>9} lines: {seconds:7.2f}s, {seconds / size * 1e6:6.2f} us/line, "
+            print(f"scaling {size:>9} lines: {seconds:7.2f}s, {seconds / size * 1e6:6.2f} us/line "
+                  f"({(seconds - fixed) / size * 1e6:.2f} us/line beyond the fixed cost), "
                   f"{size / seconds:,.0f} lines/s, peak RSS {rss:.1f} MiB")
         if len(results) > 1:
             costs = [s / n for n, s, _ in results]
-            print(f"cost per line varies by {(max(costs) / min(costs) - 1) * 100:.1f}% across sizes; "
+            net = [(s - fixed) / n for n, s, _ in results]
+            print(f"cost per line varies by {(max(costs) / min(costs) - 1) * 100:.1f}% across sizes "
+                  f"({(max(net) / min(net) - 1) * 100:.1f}% beyond the fixed cost); "
                   f"peak RSS from {min(r for _, _, r in results):.1f} to {max(r for _, _, r in results):.1f} MiB")
+
+
+def fixed_cost(binary, size, repeat):
+    """Seconds of a run that finds nothing to do: start-up, registry sync of the drops' accounts file, reports."""
+    source = os.path.join(WORK, f"csv-{size}")
+    generate(source, size, "csv")
+    folder = os.path.join(WORK, "empty")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    for name in ("pipeline.conf", "accounts.csv"):
+        shutil.copy(os.path.join(source, name), folder)
+    for entry in os.listdir(os.path.join(source, "inbox")):
+        if os.path.isdir(os.path.join(source, "inbox", entry)):
+            os.makedirs(os.path.join(folder, "inbox", entry))
+    os.makedirs(os.path.join(folder, "inbox"), exist_ok=True)
+    config = os.path.join(folder, "pipeline.conf")
+    return statistics.median(smartdeposit_run(binary, folder, config)[0] for _ in range(repeat))
 
 
 if __name__ == "__main__":
