@@ -73,9 +73,15 @@ public final class SQLiteLedger: Ledger {
 
   /// Runs a write: its own transaction normally, a savepoint inside the dry
   /// run's transaction otherwise.
-  private func write<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+  private func write<T>(
+    _ operation: String, checkingForeignKeys: Bool = true, _ body: (Database) throws -> T
+  ) throws -> T {
     do {
       return try queue.writeWithoutTransaction { db in
+        // The pragma is a no-op inside a transaction (a dry run's), which
+        // then keeps checking: only ever a cost, never a difference.
+        if !checkingForeignKeys { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
+        defer { if !checkingForeignKeys { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
         var result: T?
         if dryRun {
           try db.inSavepoint {
@@ -271,8 +277,13 @@ public final class SQLiteLedger: Ledger {
     return db.lastInsertedRowID
   }
 
+  /// Foreign keys are not checked inside a file's transaction: its rows
+  /// reference only the file record the same transaction inserts first,
+  /// and the check was a lookup in `files` per deposited line, 12% of the
+  /// insert's time (1M rows through the sqlite3 shell: 1.45 s with it,
+  /// 1.27 s without).
   public func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T {
-    try write("depositing \(file.name)") { db in
+    try write("depositing \(file.name)", checkingForeignKeys: false) { db in
       let session = try SQLiteDepositSession(db: db, file: file)
       return try body(session)
     }
