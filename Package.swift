@@ -25,7 +25,7 @@ let package = Package(
       providers: [.apt(["zlib1g-dev"])]
     ),
     .systemLibrary(
-      name: "CSQLiteConfig",
+      name: "CSystem",
       providers: [.apt(["libsqlite3-dev"])]
     ),
     .target(
@@ -33,7 +33,7 @@ let package = Package(
       dependencies: [
         "CLibXML2",
         "CZlib",
-        "CSQLiteConfig",
+        "CSystem",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "TOMLKit", package: "TOMLKit"),
