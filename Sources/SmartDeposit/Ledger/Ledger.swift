@@ -108,6 +108,8 @@ public protocol DepositSession: AnyObject {
   func withdrawOrder(_ webOrderID: String) throws -> [Deposit]
   /// Records a rejected line of this file.
   func recordReject(_ reject: Reject) throws
+  /// Whether a line of this web order was rejected earlier in this file.
+  func isOrderRejected(_ webOrderID: String) throws -> Bool
   /// Completes the file's record with its final counts and content hash.
   func finish(lines: Int, rejected: Int, sha256: String) throws
   /// A deposit with what is still held of it (deposited held minus transferred), or nil.

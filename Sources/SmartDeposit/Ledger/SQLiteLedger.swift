@@ -339,8 +339,6 @@ final class SQLiteDepositSession: DepositSession {
   private let insertReject: Statement
   private let fileID: Int64
   private let runID: String
-  /// Rejects with a larger id were written by this file's transaction.
-  private let firstRejectID: Int64
 
   init(db: Database, file: FileRecord) throws {
     self.db = db
@@ -368,7 +366,6 @@ final class SQLiteDepositSession: DepositSession {
           smart_account)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
-    firstRejectID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM rejects") ?? 0
   }
 
   deinit {
@@ -485,6 +482,15 @@ final class SQLiteDepositSession: DepositSession {
     }
   }
 
+  /// Looked up through rejects_identity (web order, line): the unary `+`
+  /// keeps the planner off rejects_by_file, which would scan every reject
+  /// of the file per lookup.
+  func isOrderRejected(_ webOrderID: String) throws -> Bool {
+    try Bool.fetchOne(
+      db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM rejects WHERE web_order_id = ? AND +file_id = ?)"),
+      arguments: [webOrderID, fileID]) ?? false
+  }
+
   func finish(lines: Int, rejected: Int, sha256: String) throws {
     try db.execute(
       sql: "UPDATE files SET lines = ?, rejected = ?, sha256 = ? WHERE id = ?",
@@ -539,8 +545,8 @@ final class SQLiteDepositSession: DepositSession {
       db,
       sql: """
         SELECT file, record, web_order_id, line_number, code, message, sku, quantity, smart_account
-        FROM rejects WHERE id > ? ORDER BY record, id
-        """, arguments: [firstRejectID])
+        FROM rejects WHERE file_id = ? ORDER BY record, id
+        """, arguments: [fileID])
     while let row = try cursor.next() {
       try body(
         Reject(

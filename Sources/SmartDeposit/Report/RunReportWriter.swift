@@ -39,18 +39,35 @@ public final class RunReportWriter: ReportSink {
   }
 
   /// Where the current file's rows start, to take them back if the file is not committed.
-  private var fileMark: (deposits: UInt64, rejects: UInt64, totals: [AccountKey: AccountQuantities], firstRejects: Int)?
+  private var fileMark: (deposits: UInt64, rejects: UInt64, firstRejects: Int)?
+  /// The current file's totals: added to the run's when the next file
+  /// begins or the run finishes, dropped if the file is discarded. (Keeping
+  /// them apart spares a copy of the run's totals per file.)
+  private var fileTotals: [AccountKey: AccountQuantities] = [:]
 
   public func beginFile() throws {
-    fileMark = (deposits.offset, rejects.offset, totalsByAccount, firstRejects.count)
+    mergeFileTotals()
+    fileMark = (deposits.offset, rejects.offset, firstRejects.count)
   }
 
   public func discardFile() throws {
     guard let mark = fileMark else { return }
     try deposits.truncate(to: mark.deposits)
     try rejects.truncate(to: mark.rejects)
-    totalsByAccount = mark.totals
+    fileTotals = [:]
     firstRejects.removeLast(firstRejects.count - mark.firstRejects)
+  }
+
+  private func mergeFileTotals() {
+    if totalsByAccount.isEmpty {
+      totalsByAccount = fileTotals
+    } else {
+      for (key, value) in fileTotals {
+        totalsByAccount[key, default: AccountQuantities()].available += value.available
+        totalsByAccount[key, default: AccountQuantities()].held += value.held
+      }
+    }
+    fileTotals = [:]
   }
 
   public func depositRows(_ rows: UnsafeRawBufferPointer) throws {
@@ -58,9 +75,13 @@ public final class RunReportWriter: ReportSink {
   }
 
   public func addTotals(_ totals: [AccountKey: AccountQuantities]) throws {
-    for (key, value) in totals {
-      totalsByAccount[key, default: AccountQuantities()].available += value.available
-      totalsByAccount[key, default: AccountQuantities()].held += value.held
+    if fileTotals.isEmpty {
+      fileTotals = totals
+    } else {
+      for (key, value) in totals {
+        fileTotals[key, default: AccountQuantities()].available += value.available
+        fileTotals[key, default: AccountQuantities()].held += value.held
+      }
     }
   }
 
@@ -80,6 +101,7 @@ public final class RunReportWriter: ReportSink {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let json = String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n"
     try FileMover.writeDurably(json, to: (partialFolder as NSString).appendingPathComponent("summary.json"))
+    mergeFileTotals()
     var totals: [String: (available: Int, held: Int)] = [:]
     for (key, value) in totalsByAccount {
       totals[key.smartAccount + " / " + key.virtualAccount] = (value.available, value.held)

@@ -199,9 +199,8 @@ struct AccountTotals: Sendable {
   }
 
   /// The totals, with `other`'s taken away.
-  mutating func finish(minus other: AccountTotals) -> [AccountKey: AccountQuantities] {
+  mutating func finish(minus other: consuming AccountTotals) -> [AccountKey: AccountQuantities] {
     flush()
-    var other = other
     other.flush()
     for (key, value) in other.totals {
       totals[key, default: AccountQuantities()].available -= value.available

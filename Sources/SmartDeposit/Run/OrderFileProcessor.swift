@@ -347,7 +347,10 @@ private struct FileWork {
   let atomicity: Atomicity
   let report: ReportSink?
   var counts = LineCounts()
-  var rejectedOrders: Set<String> = []
+  /// Whether any order of this file was rejected yet. The rejected orders
+  /// themselves are the ledger's rejects of this file, so that memory does
+  /// not grow with them.
+  private var anyOrderRejected = false
   /// Deposits the parsing stage counted in its totals that the ledger did
   /// not take (duplicates, conflicts, lines of rejected orders).
   private(set) var notDeposited = AccountTotals()
@@ -378,11 +381,11 @@ private struct FileWork {
   }
 
   /// Whether the web order was rejected earlier in this file.
-  private func isRejected(_ order: UnsafeRawBufferPointer) -> Bool {
-    if rejectedOrders.isEmpty { return false }
+  private func isRejected<Bytes: Sequence<UInt8>>(_ order: Bytes, _ text: () -> String) throws -> Bool {
+    if !anyOrderRejected { return false }
     let bit = Self.bit(of: order)
     guard rejectedBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { return false }
-    return rejectedOrders.contains(String(decoding: order, as: UTF8.self))
+    return try session.isOrderRejected(text())
   }
 
   /// FNV-1a of the bytes, folded to an index into `rejectedBits`.
@@ -402,7 +405,7 @@ private struct FileWork {
       try self.reject(reject)
     case .deposit(let packed):
       let order = packed.bytes(.webOrderID, in: bytes)
-      if atomicity == .order && isRejected(order) {
+      if try atomicity == .order && isRejected(order, { String(decoding: order, as: UTF8.self) }) {
         let deposit = packed.deposit(in: bytes)
         notTaken(deposit)
         try reject(
@@ -454,11 +457,13 @@ private struct FileWork {
   /// Records a rejected line; under order atomicity, also takes back what the
   /// order already deposited from this file and rejects those lines too.
   private mutating func reject(_ reject: Reject) throws {
+    let order = reject.webOrderID
+    let rejectsOrder = try atomicity == .order && !order.isEmpty && !isRejected(order.utf8, { order })
     try session.recordReject(reject)
     counts.rejected += 1
     counts.rejectsByCode[reject.code, default: 0] += 1
-    let order = reject.webOrderID
-    guard atomicity == .order, !order.isEmpty, rejectedOrders.insert(order).inserted else { return }
+    guard rejectsOrder else { return }
+    anyOrderRejected = true
     let bit = Self.bit(of: order.utf8)
     rejectedBits[bit >> 6] |= 1 << UInt64(bit & 63)
     let withdrawnDeposits = try session.withdrawOrder(order)
