@@ -120,6 +120,16 @@ struct XMLOrderReaderTests {
     try Data(xml.utf8).write(to: URL(fileURLWithPath: path))
     let records = try read(path)
     #expect(records.count == count)
+    // The pipeline takes records a batch at a time: the same records, in the same order.
+    let (source, _) = try OrderSources.open(path: path, displayName: "many.xml", format: .xml, limits: InputLimits())
+    var batched: [ParsedRecord] = []
+    var batch: [ParsedRecord] = []
+    while try source.nextBatch(into: &batch, limit: 512) {
+      #expect(!batch.isEmpty)
+      batched.append(contentsOf: batch)
+      batch = []
+    }
+    #expect(batched == records)
     for (index, record) in records.enumerated() {
       guard case .line(let line) = record else {
         Issue.record("record \(index) is not a line")

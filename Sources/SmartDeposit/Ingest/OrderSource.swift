@@ -25,8 +25,18 @@ public enum ParsedRecord: Sendable, Equatable {
 public protocol OrderLineSource: AnyObject {
   /// The next record, or nil at the end. Throws when the whole file must be refused.
   func next() throws(IngestError) -> ParsedRecord?
+  /// Moves the next records into `batch`, which the caller has emptied:
+  /// at least one, unless the file has ended (then returns false).
+  func nextBatch(into batch: inout [ParsedRecord], limit: Int) throws(IngestError) -> Bool
   /// Bytes consumed so far (inflated, for gzip), for progress.
   var bytesRead: Int64 { get }
+}
+
+extension OrderLineSource {
+  public func nextBatch(into batch: inout [ParsedRecord], limit: Int) throws(IngestError) -> Bool {
+    while batch.count < limit, let record = try next() { batch.append(record) }
+    return !batch.isEmpty
+  }
 }
 
 /// Opens the right reader for a file.

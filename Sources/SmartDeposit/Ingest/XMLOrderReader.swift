@@ -62,22 +62,48 @@ public final class XMLOrderReader: OrderLineSource {
       if let record = state.pointee.take() { return record }
       if let failure = state.pointee.failure { throw failure }
       if finished { return nil }
-      let count = input.read(into: chunk)
-      if count < 0 { throw parseFailure() }
-      let status = xmlParseChunk(
-        context, chunk.baseAddress?.assumingMemoryBound(to: CChar.self), count, count == 0 ? 1 : 0)
-      if state.pointee.failure != nil { continue }
-      if status != 0 || state.pointee.firstError != nil {
-        state.pointee.failure = parseFailure()
-        continue
-      }
-      if count == 0 {
-        finished = true
-        if !state.pointee.rootSeen || !state.pointee.rootClosed {
-          state.pointee.failure = IngestError(
-            .notWellFormed, file: input.source.displayName, line: state.pointee.currentLine(),
-            message: "the document ends before its root element closes (truncated?)")
+      try feed()
+    }
+  }
+
+  /// Hands over what the parser completed as it is: the array is swapped
+  /// with the caller's, not copied record by record. A batch holds what one
+  /// chunk of the file completed, so its size is bounded by the chunk's.
+  public func nextBatch(into batch: inout [ParsedRecord], limit: Int) throws(IngestError) -> Bool {
+    while true {
+      if state.pointee.taken < state.pointee.ready.count {
+        if state.pointee.taken == 0 && batch.isEmpty {
+          swap(&batch, &state.pointee.ready)
+        } else {
+          batch.append(contentsOf: state.pointee.ready[state.pointee.taken...])
+          state.pointee.ready.removeAll(keepingCapacity: true)
         }
+        state.pointee.taken = 0
+        return true
+      }
+      if let failure = state.pointee.failure { throw failure }
+      if finished { return false }
+      try feed()
+    }
+  }
+
+  /// Reads the next chunk of the file and parses it.
+  private func feed() throws(IngestError) {
+    let count = input.read(into: chunk)
+    if count < 0 { throw parseFailure() }
+    let status = xmlParseChunk(
+      context, chunk.baseAddress?.assumingMemoryBound(to: CChar.self), count, count == 0 ? 1 : 0)
+    if state.pointee.failure != nil { return }
+    if status != 0 || state.pointee.firstError != nil {
+      state.pointee.failure = parseFailure()
+      return
+    }
+    if count == 0 {
+      finished = true
+      if !state.pointee.rootSeen || !state.pointee.rootClosed {
+        state.pointee.failure = IngestError(
+          .notWellFormed, file: input.source.displayName, line: state.pointee.currentLine(),
+          message: "the document ends before its root element closes (truncated?)")
       }
     }
   }

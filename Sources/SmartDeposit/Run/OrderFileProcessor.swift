@@ -242,24 +242,20 @@ public struct OrderFileProcessor: Sendable {
       batch.reserveCapacity(Self.batchSize)
       var read = 0
       var lastProgress: UInt64 = 0
-      while let record = try source.next() {
-        batch.append(record)
-        if batch.count == Self.batchSize {
-          read += batch.count
-          guard queue.put(.records(batch)) else { return }
-          batch = []
-          batch.reserveCapacity(Self.batchSize)
-          if let progress {
-            // A few updates a second are enough for a person watching.
-            let now = DispatchTime.now().uptimeNanoseconds
-            if now - lastProgress > 250_000_000 {
-              lastProgress = now
-              progress(source.bytesRead, read)
-            }
+      while try source.nextBatch(into: &batch, limit: Self.batchSize) {
+        read += batch.count
+        guard queue.put(.records(batch)) else { return }
+        batch = []
+        batch.reserveCapacity(Self.batchSize)
+        if let progress {
+          // A few updates a second are enough for a person watching.
+          let now = DispatchTime.now().uptimeNanoseconds
+          if now - lastProgress > 250_000_000 {
+            lastProgress = now
+            progress(source.bytesRead, read)
           }
         }
       }
-      if !batch.isEmpty { guard queue.put(.records(batch)) else { return } }
       queue.put(.finished(digest: bytes.digest(), bytes: bytes.rawBytesRead))
     } catch {
       queue.put(.failed(error))
