@@ -100,6 +100,28 @@ struct PipelineTests {
     #expect(drop.files(in: drop.archive).count == 2)  // both names archived, neither overwritten
   }
 
+  @Test func filesOfOneRunShareOneConsistentLedgerAndLeaveNoWAL() throws {
+    let drop = try TestDrop()
+    // Three files one after another; the third repeats a line of the first.
+    var rows: [String] = []
+    for index in 0..<300 { rows.append("\(5000 + index),S,P,2026-11-27,1.0,SKU-A,5,PERPETUAL,,,acme.com,,,") }
+    try drop.drop("a.csv", "\(csvHeader)\n" + rows.joined(separator: "\n") + "\n")
+    try drop.drop("b.csv", "\(csvHeader)\n6000,S,P,2026-11-27,1.0,SKU-B,2,PERPETUAL,,,acme.com,,,\n")
+    try drop.drop(
+      "c.csv",
+      "\(csvHeader)\n5000,S,P,2026-11-27,1.0,SKU-A,5,PERPETUAL,,,acme.com,,,\n7000,S,P,2026-11-27,1.0,SKU-C,1,PERPETUAL,,,acme.com,,,\n"
+    )
+    let result = try drop.run()
+    #expect(result.summary.files.processed == 3)
+    #expect(result.summary.lines.deposited == 302)
+    #expect(result.summary.lines.duplicate == 1)
+    // The run's connection was the last one: it copied the WAL into the database and removed it.
+    #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath + "-wal"))
+    let ledger = try drop.ledger()
+    #expect(try ledger.scalar("PRAGMA integrity_check") == "ok")
+    #expect(try ledger.depositCount() == 302)
+  }
+
   @Test func overlappingReexportIsDuplicateAndChangedContentConflicts() throws {
     let drop = try TestDrop()
     try drop.drop("one.csv", "\(csvHeader)\n100,S,P,2026-11-27,1.0,SKU-A,5,PERPETUAL,,,acme.com,,,\n")
