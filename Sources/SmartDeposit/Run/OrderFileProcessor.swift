@@ -104,6 +104,31 @@ public struct DepositRowFormatter: Sendable {
   }
 }
 
+/// The reading and preparing stages of one file, under way: what they hand
+/// over waits in their queues for the file's turn at the ledger.
+public final class PreparedFile: @unchecked Sendable {
+  // Immutable after init; the queues are thread-safe.
+  let file: InboxFile
+  let reporting: Bool
+  let records: BlockingQueue<ReadMessage>
+  let events: BlockingQueue<ParseMessage>
+
+  init(file: InboxFile, reporting: Bool, queueDepth: Int) {
+    self.file = file
+    self.reporting = reporting
+    records = BlockingQueue(capacity: queueDepth)
+    events = BlockingQueue(capacity: queueDepth)
+  }
+
+  /// Stops both stages (a no-op once they have stopped).
+  public func cancel() {
+    events.close()
+    records.close()
+  }
+
+  deinit { cancel() }
+}
+
 /// What the reading stage sends: batches of records, then how the file ended.
 enum ReadMessage: Sendable {
   case records([ParsedRecord])
@@ -153,8 +178,36 @@ public struct OrderFileProcessor: Sendable {
   /// when the caller hashed the file first, must match it. Throws
   /// `IngestError` (nothing committed) when the whole file must be
   /// quarantined; any other error is a ledger failure.
+  /// Starts reading and preparing a file ahead of its turn at the ledger:
+  /// the run hands the result to `process` for that file, which then finds
+  /// its first batches ready. Nothing of it touches the ledger; the stages
+  /// stop, holding at most their queues, when the queues are full or when
+  /// the handle is dropped.
+  public func readAhead(_ file: InboxFile, runID: String, reporting: Bool) -> PreparedFile {
+    let formatter = DepositRowFormatter(runID: runID, file: file.name)
+    return start(file, formatter: reporting ? formatter : nil)
+  }
+
+  private func start(_ file: InboxFile, formatter: DepositRowFormatter?) -> PreparedFile {
+    let prepared = PreparedFile(file: file, reporting: formatter != nil, queueDepth: Self.queueDepth)
+    let records = prepared.records
+    let queue = prepared.events
+    let reader = Thread { [self] in
+      read(file, into: records)
+    }
+    let preparer = Thread { [self] in
+      prepare(file, formatter: formatter, from: records, into: queue)
+    }
+    for thread in [reader, preparer] {
+      thread.stackSize = 1 << 20
+      thread.start()
+    }
+    return prepared
+  }
+
   public func process(
-    _ file: InboxFile, sha256: String?, runID: String, ledger: Ledger, report: ReportSink?
+    _ file: InboxFile, sha256: String?, runID: String, ledger: Ledger, report: ReportSink?,
+    prepared: PreparedFile? = nil
   ) throws -> (counts: LineCounts, sha256: String) {
     // The real hash is known once the file has been read; the placeholder
     // is replaced in the same transaction.
@@ -166,7 +219,8 @@ public struct OrderFileProcessor: Sendable {
     try report?.beginFile()
     do {
       return try ledger.inFileTransaction(record) { session in
-        try deposit(file, sha256: sha256, formatter: formatter, session: session, report: report)
+        try deposit(
+          file, sha256: sha256, formatter: formatter, session: session, report: report, prepared: prepared)
       }
     } catch {
       try? report?.discardFile()
@@ -175,26 +229,20 @@ public struct OrderFileProcessor: Sendable {
   }
 
   private func deposit(
-    _ file: InboxFile, sha256: String?, formatter: DepositRowFormatter, session: DepositSession, report: ReportSink?
+    _ file: InboxFile, sha256: String?, formatter: DepositRowFormatter, session: DepositSession, report: ReportSink?,
+    prepared: PreparedFile?
   ) throws -> (counts: LineCounts, sha256: String) {
-    let records = BlockingQueue<ReadMessage>(capacity: Self.queueDepth)
-    let queue = BlockingQueue<ParseMessage>(capacity: Self.queueDepth)
-    let rowFormatter = report == nil ? nil : formatter
-    let reader = Thread { [self] in
-      read(file, into: records)
-    }
-    let preparer = Thread { [self] in
-      prepare(file, formatter: rowFormatter, from: records, into: queue)
-    }
-    for thread in [reader, preparer] {
-      thread.stackSize = 1 << 20
-      thread.start()
+    let reporting = report != nil
+    let stages: PreparedFile
+    if let prepared, prepared.file.path == file.path, prepared.reporting == reporting {
+      stages = prepared
+    } else {
+      prepared?.cancel()
+      stages = start(file, formatter: reporting ? formatter : nil)
     }
     // However this ends, both stages are told to stop.
-    defer {
-      queue.close()
-      records.close()
-    }
+    defer { stages.cancel() }
+    let queue = stages.events
     var work = FileWork(session: session, file: file.name, atomicity: atomicity, report: report)
     while let message = queue.take() {
       switch message {

@@ -128,7 +128,20 @@ public struct RunPipeline {
       validator: LineValidator(registry: registry, maxQuantity: config.maxQuantity), atomicity: config.atomicity,
       limits: config.limits)
     let transfers = TransferProcessor(limits: config.limits, maxQuantity: config.maxQuantity)
-    for file in found.ready {
+    // The next order file is read and prepared while the current one is
+    // written, committed and moved: its stages wait, holding at most their
+    // queues, for its turn at the ledger, which takes every decision in file
+    // order as before. Not while a progress line is shown, which follows
+    // one file at a time.
+    var ahead: PreparedFile?
+    for (index, file) in found.ready.enumerated() {
+      let prepared = ahead
+      ahead = nil
+      if options.progress == nil, index + 1 < found.ready.count, found.ready[index + 1].format != .transfer {
+        var reader = processor
+        reader.progress = nil
+        ahead = reader.readAhead(found.ready[index + 1], runID: runID, reporting: true)
+      }
       if let progress = options.progress, file.size > 8 << 20 {
         let started = Date()
         let name = file.name
@@ -140,8 +153,8 @@ public struct RunPipeline {
         processor.progress = nil
       }
       let detail = try take(
-        file, processor: processor, transfers: transfers, ledger: ledger, report: report, runID: runID,
-        summary: &summary)
+        file, prepared: prepared, processor: processor, transfers: transfers, ledger: ledger, report: report,
+        runID: runID, summary: &summary)
       summary.filesDetail.append(detail)
     }
     summary.filesDetail.append(contentsOf: found.notReady)
@@ -149,9 +162,11 @@ public struct RunPipeline {
 
   /// Takes one file: skip it as a duplicate, deposit it, or quarantine it; then files it away.
   private func take(
-    _ file: InboxFile, processor: OrderFileProcessor, transfers: TransferProcessor, ledger: SQLiteLedger,
-    report: RunReportWriter, runID: String, summary: inout RunSummary
+    _ file: InboxFile, prepared: PreparedFile?, processor: OrderFileProcessor, transfers: TransferProcessor,
+    ledger: SQLiteLedger, report: RunReportWriter, runID: String, summary: inout RunSummary
   ) throws -> RunSummary.FileDetail {
+    // Whatever becomes of the file, stages read ahead for it stop with it.
+    defer { prepared?.cancel() }
     var detail = RunSummary.FileDetail(
       name: file.name, format: file.format.rawValue, outcome: "processed", sender: file.sender.name)
     // A file is hashed before it is parsed only when it could be a duplicate:
@@ -194,7 +209,7 @@ public struct RunPipeline {
         detail.duplicate = counts.duplicate
       } else {
         let (counts, digest) = try processor.process(
-          file, sha256: sha256, runID: runID, ledger: ledger, report: report)
+          file, sha256: sha256, runID: runID, ledger: ledger, report: report, prepared: prepared)
         sha256 = digest
         if processor.progress != nil { options.progress?("") }
         add(counts, to: &summary)
