@@ -380,6 +380,40 @@ public struct OrderFileProcessor: Sendable {
   }
 }
 
+/// A Bloom filter of a file's rejected web orders: 2^23 bits (1 MiB) and two
+/// probes, so that a lookup of an order never rejected almost never reaches
+/// the ledger: about 1 in 7,000 with 50,000 rejected orders (a 5M-line file
+/// with 1% bad lines), about 1 in 80 with 500,000. Its size does not grow.
+struct RejectedOrderFilter {
+  private var words = [UInt64](repeating: 0, count: 1 << 17)
+
+  mutating func insert<Bytes: Sequence<UInt8>>(_ order: Bytes) {
+    let (first, second) = Self.probes(order)
+    words[first >> 6] |= 1 << UInt64(first & 63)
+    words[second >> 6] |= 1 << UInt64(second & 63)
+  }
+
+  func mayContain<Bytes: Sequence<UInt8>>(_ order: Bytes) -> Bool {
+    let (first, second) = Self.probes(order)
+    return words[first >> 6] & (1 << UInt64(first & 63)) != 0 && words[second >> 6] & (1 << UInt64(second & 63)) != 0
+  }
+
+  /// Two bit positions from the halves of the bytes' FNV-1a hash.
+  private static func probes<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> (Int, Int) {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes {
+      hash ^= UInt64(byte)
+      hash &*= 0x100_0000_01b3
+    }
+    // A final mix, so that both halves depend on every byte.
+    hash ^= hash >> 29
+    hash &*= 0xbf58_476d_1ce4_e5b9
+    hash ^= hash >> 32
+    let mask: UInt64 = 1 << 23 - 1
+    return (Int(truncatingIfNeeded: hash & mask), Int(truncatingIfNeeded: (hash >> 32) & mask))
+  }
+}
+
 /// The ledger side of one file: counts, and the orders rejected so far.
 ///
 /// Report rows of the order being read are held back until the next order
@@ -402,9 +436,9 @@ private struct FileWork {
   private var pendingOrder: [UInt8] = []
   private var pendingRows: [UInt8] = []
   private var pendingCount = 0
-  /// A bit per hash of each rejected web order: most lines belong to orders
-  /// never rejected, and a clear bit says so without building a `String`.
-  private var rejectedBits = [UInt64](repeating: 0, count: 1 << 14)
+  /// The rejected web orders, as a filter: most lines belong to orders never
+  /// rejected, and the filter says so without building a `String`.
+  private var rejectedBits = RejectedOrderFilter()
   /// Set when an order was rejected after some of its rows were reported.
   private(set) var reportNeedsRewrite = false
 
@@ -427,19 +461,8 @@ private struct FileWork {
   /// Whether the web order was rejected earlier in this file.
   private func isRejected<Bytes: Sequence<UInt8>>(_ order: Bytes, _ text: () -> String) throws -> Bool {
     if !anyOrderRejected { return false }
-    let bit = Self.bit(of: order)
-    guard rejectedBits[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { return false }
+    guard rejectedBits.mayContain(order) else { return false }
     return try session.isOrderRejected(text())
-  }
-
-  /// FNV-1a of the bytes, folded to an index into `rejectedBits`.
-  private static func bit<Bytes: Sequence<UInt8>>(of bytes: Bytes) -> Int {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-      hash ^= UInt64(byte)
-      hash &*= 0x100_0000_01b3
-    }
-    return Int(truncatingIfNeeded: (hash ^ (hash >> 32)) & (1 << 20 - 1))
   }
 
   mutating func apply(_ event: LineEvent, bytes: UnsafeRawBufferPointer) throws {
@@ -508,8 +531,7 @@ private struct FileWork {
     counts.rejectsByCode[reject.code, default: 0] += 1
     guard rejectsOrder else { return }
     anyOrderRejected = true
-    let bit = Self.bit(of: order.utf8)
-    rejectedBits[bit >> 6] |= 1 << UInt64(bit & 63)
+    rejectedBits.insert(order.utf8)
     let withdrawnDeposits = try session.withdrawOrder(order)
     let isPending = pendingCount > 0 && pendingOrder.elementsEqual(order.utf8)
     let heldBack = isPending ? pendingCount : 0
