@@ -353,18 +353,21 @@ public struct OrderFileProcessor: Sendable {
       let problem: LineProblem
       switch validator.check(line) {
       case .success(let checked):
-        if let refused = router.problem(depositingInto: checked.entry.account, from: file.sender) {
+        let entry = checked.entry
+        let held = entry.account.type == .holding
+        // Only a partner's file can be refused an account (another partner's holding account).
+        if case .partner = file.sender, held,
+          let refused = router.problem(depositingInto: entry.account, from: file.sender)
+        {
           problem = refused
         } else {
-          let account = checked.entry.account
-          let held = account.type == .holding
           if formatter != nil {
             totals.add(
-              smartAccount: account.identifier, virtualAccount: checked.virtualAccount, quantity: checked.quantity,
-              held: held)
+              smartAccount: entry.account.identifier, virtualAccount: checked.virtualAccount,
+              quantity: checked.quantity, held: held)
           }
           batch.deposit(
-            line, checked, smartAccount: account.identifier, held: held, source: file.sender.name,
+            line, checked, smartAccount: entry.account.identifier, held: held, source: file.sender.name,
             formatter: formatter)
           return
         }

@@ -70,19 +70,20 @@ public struct LineValidator: Sendable {
       return .failure(
         LineProblem(.unknownSmartAccount, "Smart Account '\(line.smartAccount)' is not in the registry"))
     }
-    let account = entry.account
+    // The account's fields are read in place: no copy of the account per line.
     let requestedVA = line.virtualAccount.isEmpty ? "DEFAULT" : line.virtualAccount
-    if account.type == .limitedUse && requestedVA != "DEFAULT" && requestedVA.lowercased() != "default" {
+    if entry.account.type == .limitedUse && requestedVA != "DEFAULT" && requestedVA.lowercased() != "default" {
       return .failure(
         LineProblem(
           .virtualAccountNotAllowed,
-          "limited-use Smart Account '\(account.identifier)' has only the DEFAULT virtual account, not '\(requestedVA)'"
+          "limited-use Smart Account '\(entry.account.identifier)' has only the DEFAULT virtual account, not '\(requestedVA)'"
         ))
     }
     guard let virtualAccount = entry.virtualAccount(requestedVA) else {
       return .failure(
         LineProblem(
-          .unknownVirtualAccount, "Smart Account '\(account.identifier)' has no virtual account '\(requestedVA)'"))
+          .unknownVirtualAccount,
+          "Smart Account '\(entry.account.identifier)' has no virtual account '\(requestedVA)'"))
     }
     if line.sku.isEmpty {
       return .failure(LineProblem(.missingSKU, "the line has no SKU"))
