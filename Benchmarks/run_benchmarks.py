@@ -55,8 +55,15 @@ def config_for(folder, inbox):
     return path
 
 
+def settle():
+    """Lets the disk finish what earlier runs left (writeback, freed files) before a measurement starts."""
+    os.sync()
+    time.sleep(0.5)
+
+
 def clean(folder):
     shutil.rmtree(os.path.join(folder, "var"), ignore_errors=True)
+    settle()
 
 
 def smartdeposit_run(binary, folder, config):
@@ -104,7 +111,10 @@ def main():
 
     if "xml" not in skip:
         config = config_for(both, "inbox-xml")
-        floor = lambda: measure_rss(["xmllint", "--stream", "--noout", xml_file])[0]
+        def floor():
+            settle()
+            return measure_rss(["xmllint", "--stream", "--noout", xml_file])[0]
+
         ratio, mine, base, rss = paired(args.binary, both, config, floor, args.repeat)
         print(f"XML  {args.lines} lines: smartdeposit {mine:.2f}s, xmllint --stream {base:.2f}s, "
               f"median paired ratio {ratio:.2f}x, peak RSS {rss:.1f} MiB, {args.lines / mine:,.0f} lines/s")
@@ -117,6 +127,7 @@ def main():
             for suffix in ("", "-wal", "-shm", "-journal"):
                 if os.path.exists(database + suffix):
                     os.remove(database + suffix)
+            settle()
             return measure_rss(["sqlite3", database, "-cmd", ".mode csv", f".import {csv_file} orders"])[0]
 
         ratio, mine, base, rss = paired(args.binary, both, config, floor, args.repeat)
