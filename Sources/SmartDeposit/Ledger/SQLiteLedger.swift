@@ -155,13 +155,15 @@ public final class SQLiteLedger: Ledger {
           try insert.execute()
           result.accountsAdded += 1
         }
-        let known = heldNames[account.identifier] ?? []
+        // Kept up to date, so that an account listed twice is updated, not inserted again.
+        held[account.identifier] = (account.name, account.type.rawValue, account.partner)
         for name in account.virtualAccounts {
           let key = name.lowercased()
-          if known.contains(key) { continue }
+          if heldNames[account.identifier]?.contains(key) == true { continue }
           insertVirtualAccount.setUncheckedArguments([account.identifier, key, name])
           try insertVirtualAccount.execute()
           result.virtualAccountsAdded += db.changesCount
+          heldNames[account.identifier, default: []].insert(key)
         }
       }
       return result
