@@ -13,6 +13,15 @@ struct XMLOrderReaderTests {
     return records
   }
 
+  /// Writes `text` to a file of its own folder under the temporary directory; returns its path.
+  private func temporaryFile(_ name: String, _ text: String) throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("xml-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let path = folder.appendingPathComponent(name).path
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
   @Test func readsTheSpecExampleWithHeaderDefaults() throws {
     let records = try read(packageRoot.appendingPathComponent("SampleOrders/ccw-orders-2026-11-27.xml").path)
     #expect(records.count == 7)
@@ -71,10 +80,6 @@ struct XMLOrderReaderTests {
   }
 
   @Test func entitiesAndCharacterReferencesAreDecodedInAttributesAndText() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("xml-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let path = folder.appendingPathComponent("entities.xml").path
     let xml = """
       <?xml version="1.0" encoding="UTF-8"?>
       <OrderDrop>
@@ -86,7 +91,8 @@ struct XMLOrderReaderTests {
         </Order>
       </OrderDrop>
       """
-    try Data(xml.utf8).write(to: URL(fileURLWithPath: path))
+    let path = try temporaryFile("entities.xml", xml)
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
     let records = try read(path)
     guard records.count == 1, case .line(let line) = records[0] else {
       Issue.record("expected one line, got \(records)")
@@ -102,10 +108,6 @@ struct XMLOrderReaderTests {
   }
 
   @Test func linesAcrossManyChunksKeepTheirValuesAndRecordLines() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("xml-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let path = folder.appendingPathComponent("many.xml").path
     var xml = "<?xml version=\"1.0\"?>\n<OrderDrop>\n"
     let count = 5000
     for index in 0..<count {
@@ -117,7 +119,8 @@ struct XMLOrderReaderTests {
       xml += "</Line></Order>\n"
     }
     xml += "</OrderDrop>\n"
-    try Data(xml.utf8).write(to: URL(fileURLWithPath: path))
+    let path = try temporaryFile("many.xml", xml)
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
     let records = try read(path)
     #expect(records.count == count)
     // The pipeline takes records a batch at a time: the same records, in the same order.

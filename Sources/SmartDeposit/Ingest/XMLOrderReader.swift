@@ -121,8 +121,8 @@ public final class XMLOrderReader: OrderLineSource {
       message: "not well-formed XML")
   }
 
-  /// The input behind a parser callback's context.
-  fileprivate static func input(_ context: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<SAXState>? {
+  /// The parsing state behind a parser callback's context.
+  fileprivate static func state(_ context: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<SAXState>? {
     context?.assumingMemoryBound(to: SAXState.self)
   }
 }
@@ -415,28 +415,28 @@ enum XMLLibrary {
     var handler = xmlSAXHandler()
     handler.initialized = UInt32(XML_SAX2_MAGIC)
     handler.startElementNs = { context, name, _, namespace, _, _, attributeCount, _, attributes in
-      XMLOrderReader.input(context)?.pointee.start(
+      XMLOrderReader.state(context)?.pointee.start(
         name, namespace: namespace, attributes: Attributes(base: attributes, count: Int(attributeCount)))
     }
     handler.endElementNs = { context, name, _, _ in
-      XMLOrderReader.input(context)?.pointee.end(name)
+      XMLOrderReader.state(context)?.pointee.end(name)
     }
     handler.characters = { context, bytes, count in
-      XMLOrderReader.input(context)?.pointee.characters(bytes, count)
+      XMLOrderReader.state(context)?.pointee.characters(bytes, count)
     }
     handler.cdataBlock = handler.characters
     handler.ignorableWhitespace = handler.characters
     handler.internalSubset = { context, _, _, _ in
-      XMLOrderReader.input(context)?.pointee.fail(
+      XMLOrderReader.state(context)?.pointee.fail(
         .doctype, "DOCTYPE and entity declarations are not allowed in order files")
     }
     handler.externalSubset = handler.internalSubset
     handler.entityDecl = { context, _, _, _, _, _ in
-      XMLOrderReader.input(context)?.pointee.fail(
+      XMLOrderReader.state(context)?.pointee.fail(
         .doctype, "DOCTYPE and entity declarations are not allowed in order files")
     }
     handler.serror = { context, error in
-      guard let state = XMLOrderReader.input(context), let error else { return }
+      guard let state = XMLOrderReader.state(context), let error else { return }
       state.pointee.record(error: error.pointee)
     }
     return handler

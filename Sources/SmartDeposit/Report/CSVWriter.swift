@@ -119,10 +119,6 @@ public final class BufferedFileWriter {
     try text.withUTF8 { try write(bytes: UnsafeRawBufferPointer($0)) }
   }
 
-  public func write(bytes: [UInt8]) throws {
-    try bytes.withUnsafeBytes { try write(bytes: $0) }
-  }
-
   public func write(bytes: UnsafeRawBufferPointer) throws {
     if buffer.count + bytes.count > Self.bufferSize && !buffer.isEmpty { try flush() }
     buffer.append(contentsOf: bytes)

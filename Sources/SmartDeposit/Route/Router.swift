@@ -42,4 +42,11 @@ public struct Router: Sendable {
       .unauthorizedAccount,
       "holding account '\(account.identifier)' belongs to \(owner); partner '\(partner)' may not deposit into it")
   }
+
+  /// The same, for a registry entry: only a partner's file can be refused,
+  /// so a CCW line never copies the account out of its entry.
+  func problem(depositingInto entry: Registry.Entry, from sender: Sender) -> LineProblem? {
+    guard case .partner = sender else { return nil }
+    return problem(depositingInto: entry.account, from: sender)
+  }
 }

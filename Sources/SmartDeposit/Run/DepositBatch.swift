@@ -80,12 +80,15 @@ struct DepositBatch: Sendable {
     events.append(.reject(reject))
   }
 
-  /// Packs a validated line's deposit, with its report row when `formatter`
-  /// is given: the same values `Router.route` would give its `Deposit`.
+  /// Packs a validated and routed line's deposit, with its report row when
+  /// `formatter` is given: the same values `Router.route` gives its
+  /// `Deposit` (a test holds the two together).
   mutating func deposit(
-    _ line: OrderLine, _ checked: LineValidator.Checked, smartAccount: String, held: Bool, source: String,
-    formatter: DepositRowFormatter?
+    _ line: OrderLine, _ checked: LineValidator.Checked, from sender: Sender, formatter: DepositRowFormatter?
   ) {
+    let smartAccount = checked.entry.account.identifier
+    let held = checked.entry.account.type == .holding
+    let source = sender.name
     let start = bytes.count
     var ends = SIMD16<UInt32>()
     func put(_ text: String, _ field: PackedField) {
@@ -118,37 +121,6 @@ struct DepositBatch: Sendable {
         PackedDeposit(
           start: start, ends: ends, quantity: checked.quantity, termMonths: checked.termMonths, record: line.record,
           hasStartDate: checked.hasStartDate, held: held)))
-  }
-
-  /// Packs a deposit, with its report row when `formatter` is given.
-  mutating func deposit(_ deposit: Deposit, formatter: DepositRowFormatter?) {
-    let start = bytes.count
-    var ends = SIMD16<UInt32>()
-    func put(_ text: String, _ field: PackedField) {
-      var text = text
-      text.withUTF8 { bytes.append(contentsOf: $0) }
-      ends[field.rawValue] = UInt32(bytes.count - start)
-    }
-    put(deposit.webOrderID, .webOrderID)
-    put(deposit.lineNumber, .lineNumber)
-    put(deposit.sku, .sku)
-    put(deposit.licenseType.rawValue, .licenseType)
-    put(deposit.startDate ?? "", .startDate)
-    put(deposit.smartAccount, .smartAccount)
-    put(deposit.virtualAccount, .virtualAccount)
-    put(deposit.status.rawValue, .status)
-    put(deposit.source, .source)
-    put(deposit.salesOrder, .salesOrder)
-    put(deposit.purchaseOrder, .purchaseOrder)
-    put(deposit.orderDate, .orderDate)
-    put(deposit.endCustomer, .endCustomer)
-    formatter?.append(deposit, to: &bytes)
-    ends[PackedField.reportRow.rawValue] = UInt32(bytes.count - start)
-    events.append(
-      .deposit(
-        PackedDeposit(
-          start: start, ends: ends, quantity: deposit.quantity, termMonths: deposit.termMonths, record: deposit.record,
-          hasStartDate: deposit.startDate != nil, held: deposit.status == .held)))
   }
 }
 

@@ -96,12 +96,6 @@ public struct DepositRowFormatter: Sendable {
     bytes.append(0x0A)
   }
 
-  public func row(_ deposit: Deposit) -> [UInt8] {
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(160)
-    append(deposit, to: &bytes)
-    return bytes
-  }
 }
 
 /// The reading and preparing stages of one file, under way: what they hand
@@ -353,22 +347,15 @@ public struct OrderFileProcessor: Sendable {
       let problem: LineProblem
       switch validator.check(line) {
       case .success(let checked):
-        let entry = checked.entry
-        let held = entry.account.type == .holding
-        // Only a partner's file can be refused an account (another partner's holding account).
-        if case .partner = file.sender, held,
-          let refused = router.problem(depositingInto: entry.account, from: file.sender)
-        {
+        if let refused = router.problem(depositingInto: checked.entry, from: file.sender) {
           problem = refused
         } else {
           if formatter != nil {
             totals.add(
-              smartAccount: entry.account.identifier, virtualAccount: checked.virtualAccount,
-              quantity: checked.quantity, held: held)
+              smartAccount: checked.entry.account.identifier, virtualAccount: checked.virtualAccount,
+              quantity: checked.quantity, held: checked.entry.account.type == .holding)
           }
-          batch.deposit(
-            line, checked, smartAccount: entry.account.identifier, held: held, source: file.sender.name,
-            formatter: formatter)
+          batch.deposit(line, checked, from: file.sender, formatter: formatter)
           return
         }
       case .failure(let found):
