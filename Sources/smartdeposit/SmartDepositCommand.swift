@@ -8,7 +8,7 @@ struct SmartDepositCommand: ParsableCommand {
     abstract: "Deposits licenses from CCW and partner order files into Smart Accounts, and reports on them.",
     subcommands: [
       RunCommand.self, CheckCommand.self, AccountsCommand.self, BalancesCommand.self, TransferCommand.self,
-      ReconcileCommand.self, RunsCommand.self,
+      ReconcileCommand.self, RunsCommand.self, LedgerCommand.self,
     ])
 }
 

@@ -103,17 +103,17 @@ public struct RegistrySyncResult: Sendable, Equatable {
 public protocol DepositSession: AnyObject {
   /// Records one deposit, packed in `bytes`, or says why it is a no-op or a conflict.
   func deposit(_ deposit: PackedDeposit, in bytes: UnsafeRawBufferPointer) throws -> DepositOutcome
-  /// Takes back every deposit this file made for a web order (order atomicity),
-  /// returning them in file order.
-  func withdrawOrder(_ webOrderID: String) throws -> [Deposit]
+  /// Takes back every deposit this file made for a web order, given by its
+  /// key (`LineIdentity.orderKey`), for order atomicity; returns them in file order.
+  func withdrawOrder(_ orderKey: String) throws -> [Deposit]
   /// Records a rejected line of this file.
   func recordReject(_ reject: Reject) throws
-  /// Whether a line of this web order was rejected earlier in this file.
-  func isOrderRejected(_ webOrderID: String) throws -> Bool
+  /// Whether a line of this web order (by its key) was rejected earlier in this file.
+  func isOrderRejected(_ orderKey: String) throws -> Bool
   /// Completes the file's record with its final counts and content hash.
   func finish(lines: Int, rejected: Int, sha256: String) throws
   /// A deposit with what is still held of it (deposited held minus transferred), or nil.
-  func heldDeposit(webOrderID: String, lineNumber: String) throws -> (deposit: Deposit, remaining: Int)?
+  func heldDeposit(_ identity: LineIdentity) throws -> (deposit: Deposit, remaining: Int)?
   /// A transfer recorded earlier under this sender's transfer id, or nil.
   func transfer(source: String, transferID: String) throws -> Transfer?
   /// Journals a transfer.
@@ -155,6 +155,49 @@ public protocol Ledger: AnyObject {
   func balances() throws -> [Balance]
   /// Number of deposits in the ledger.
   func depositCount() throws -> Int
+  /// Lines the ledger holds twice under one identity: deposits made before
+  /// identities compared by meaning, kept apart by the migration (`twin`).
+  func identityCollisions() throws -> [IdentityCollision]
+}
+
+/// One line deposited twice under spellings that now mean the same identity
+/// (`1.0` and `1`): a double deposit made before identities compared by
+/// meaning. Nothing corrects it automatically; a person decides.
+public struct IdentityCollision: Sendable, Equatable, Codable {
+  /// One deposit of the pair, as its file spelled it and where it came from.
+  public struct Side: Sendable, Equatable, Codable {
+    public var webOrderID: String
+    public var lineNumber: String
+    public var sku: String
+    public var quantity: Int
+    public var smartAccount: String
+    public var virtualAccount: String
+    public var status: DepositStatus
+    public var file: String
+    public var runID: String
+
+    enum CodingKeys: String, CodingKey {
+      case webOrderID = "web_order_id"
+      case lineNumber = "line_number"
+      case sku, quantity
+      case smartAccount = "smart_account"
+      case virtualAccount = "virtual_account"
+      case status, file
+      case runID = "run_id"
+    }
+  }
+
+  public var identity: LineIdentity
+  /// The deposit every lookup of the identity finds (the earlier one).
+  public var kept: Side
+  /// The later deposit of the same line, kept apart as twin `twin`.
+  public var twin: Side
+  public var twinNumber: Int
+
+  enum CodingKeys: String, CodingKey {
+    case identity, kept, twin
+    case twinNumber = "twin_number"
+  }
 }
 
 /// The counts a run ends with, as stored in the run history.

@@ -65,11 +65,11 @@ extension SQLiteLedger {
           SELECT d.web_order_id, d.line_number, d.sku, d.smart_account, d.virtual_account, d.quantity, d.status,
                  substr(f.recorded_at, 1, 10) AS day, d.source,
                  COALESCE((SELECT SUM(t.quantity) FROM transfers t
-                            WHERE t.web_order_id = d.web_order_id AND t.line_number = d.line_number), 0) AS moved
+                            WHERE t.order_key = d.order_key AND t.line_key = d.line_key AND d.twin = 0), 0) AS moved
             FROM deposits d JOIN files f ON f.id = d.file_id
            WHERE (?1 IS NULL OR substr(f.recorded_at, 1, 10) >= ?1)
              AND (?2 IS NULL OR substr(f.recorded_at, 1, 10) <= ?2)
-           ORDER BY d.web_order_id, d.line_number
+           ORDER BY d.order_key, d.line_key, d.twin
           """, arguments: [since, until])
       while let row = try deposits.next() {
         let quantity: Int = row["quantity"]
@@ -101,11 +101,11 @@ extension SQLiteLedger {
             FROM rejects r
             JOIN files f ON f.id = r.file_id AND f.format <> 'transfer'
             LEFT JOIN runs ON runs.id = r.run_id
-           WHERE r.id IN (SELECT MAX(id) FROM rejects WHERE web_order_id <> '' GROUP BY web_order_id, line_number)
-             AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.web_order_id = r.web_order_id AND d.line_number = r.line_number)
+           WHERE r.id IN (SELECT MAX(id) FROM rejects WHERE order_key <> '' GROUP BY order_key, line_key)
+             AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.order_key = r.order_key AND d.line_key = r.line_key)
              AND (?1 IS NULL OR substr(COALESCE(runs.started_at, ''), 1, 10) >= ?1)
              AND (?2 IS NULL OR substr(COALESCE(runs.started_at, ''), 1, 10) <= ?2)
-           ORDER BY r.web_order_id, r.line_number
+           ORDER BY r.order_key, r.line_key
           """, arguments: [since, until])
       while let row = try rejects.next() {
         lines.append(
@@ -127,11 +127,11 @@ extension SQLiteLedger {
         sql: """
           SELECT d.smart_account, d.virtual_account, d.sku, d.web_order_id, d.line_number,
                  d.quantity - COALESCE((SELECT SUM(t.quantity) FROM transfers t
-                    WHERE t.web_order_id = d.web_order_id AND t.line_number = d.line_number), 0) AS held,
+                    WHERE t.order_key = d.order_key AND t.line_key = d.line_key AND d.twin = 0), 0) AS held,
                  substr(f.recorded_at, 1, 10) AS day
             FROM deposits d JOIN files f ON f.id = d.file_id
            WHERE d.status = 'held'
-           ORDER BY f.recorded_at, d.web_order_id, d.line_number
+           ORDER BY f.recorded_at, d.order_key, d.line_key, d.twin
           """
       ).compactMap { row -> HeldLicenses? in
         let held: Int = row["held"]

@@ -327,6 +327,38 @@ public final class SQLiteLedger: Ledger {
   public func depositCount() throws -> Int {
     try read("counting deposits") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deposits") ?? 0 }
   }
+
+  public func identityCollisions() throws -> [IdentityCollision] {
+    try read("reading identity collisions") { db in
+      func side(_ deposit: String, _ file: String) -> String {
+        ["web_order_id", "line_number", "sku", "quantity", "smart_account", "virtual_account", "status"]
+          .map { "\(deposit).\($0)" }.joined(separator: ", ") + ", \(file).name, \(file).run_id"
+      }
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT t.order_key, t.line_key, t.twin, \(side("k", "fk")), \(side("t", "ft"))
+            FROM deposits t
+            JOIN files ft ON ft.id = t.file_id
+            LEFT JOIN deposits k ON k.order_key = t.order_key AND k.line_key = t.line_key AND k.twin = 0
+            LEFT JOIN files fk ON fk.id = k.file_id
+           WHERE t.twin > 0
+           ORDER BY t.order_key, t.line_key, t.twin
+          """)
+      return rows.map { row in
+        func sideAt(_ offset: Int) -> IdentityCollision.Side {
+          IdentityCollision.Side(
+            webOrderID: row[offset] ?? "", lineNumber: row[offset + 1] ?? "", sku: row[offset + 2] ?? "",
+            quantity: row[offset + 3] ?? 0, smartAccount: row[offset + 4] ?? "", virtualAccount: row[offset + 5] ?? "",
+            status: DepositStatus(rawValue: row[offset + 6] ?? "") ?? .available, file: row[offset + 7] ?? "",
+            runID: row[offset + 8] ?? "")
+        }
+        return IdentityCollision(
+          identity: LineIdentity(orderKey: row[0], lineKey: row[1]), kept: sideAt(3), twin: sideAt(12),
+          twinNumber: row[2])
+      }
+    }
+  }
 }
 
 /// One file's transaction.
@@ -350,9 +382,9 @@ final class SQLiteDepositSession: DepositSession {
     let sql = """
       INSERT INTO deposits(web_order_id, line_number, sku, quantity, license_type, term_months, start_date,
         smart_account, virtual_account, status, source, file_id, record, sales_order, purchase_order, order_date,
-        end_customer)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-      ON CONFLICT(web_order_id, line_number) DO NOTHING
+        end_customer, order_key, line_key)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+      ON CONFLICT(order_key, line_key, twin) DO NOTHING
       """
     let code = sqlite3_prepare_v3(db.sqliteConnection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
     guard code == SQLITE_OK, let statement else {
@@ -361,12 +393,12 @@ final class SQLiteDepositSession: DepositSession {
     }
     insert = statement
     findExisting = try db.makeStatement(
-      sql: "SELECT \(Self.depositColumns) FROM deposits WHERE web_order_id = ? AND line_number = ?")
+      sql: "SELECT \(Self.depositColumns) FROM deposits WHERE order_key = ? AND line_key = ? AND twin = 0")
     insertReject = try db.makeStatement(
       sql: """
         INSERT INTO rejects(run_id, file_id, file, record, web_order_id, line_number, code, message, sku, quantity,
-          smart_account)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          smart_account, order_key, line_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
   }
 
@@ -425,6 +457,8 @@ final class SQLiteDepositSession: DepositSession {
     text(15, .purchaseOrder)
     text(16, .orderDate)
     text(17, .endCustomer)
+    text(18, .orderKey)
+    text(19, .lineKey)
     let code = sqlite3_step(statement)
     sqlite3_reset(statement)
     guard code == SQLITE_DONE else {
@@ -436,18 +470,19 @@ final class SQLiteDepositSession: DepositSession {
     if insertedSinceWriteback == 16384 { startWalWriteback() }
     if sqlite3_changes(db.sqliteConnection) == 1 { return .deposited }
     let deposit = packed.deposit(in: bytes)
-    guard let row = try Row.fetchOne(findExisting, arguments: [deposit.webOrderID, deposit.lineNumber]) else {
+    let arguments: StatementArguments = [packed.string(.orderKey, in: bytes), packed.string(.lineKey, in: bytes)]
+    guard let row = try Row.fetchOne(findExisting, arguments: arguments) else {
       return .deposited
     }
     let existing = Self.deposit(from: row)
     return existing.hasSameContent(as: deposit) ? .duplicate : .conflicting(existing: existing)
   }
 
-  func withdrawOrder(_ webOrderID: String) throws -> [Deposit] {
+  func withdrawOrder(_ orderKey: String) throws -> [Deposit] {
     let rows = try Row.fetchAll(
       db.cachedStatement(
-        sql: "DELETE FROM deposits WHERE web_order_id = ? AND file_id = ? RETURNING \(Self.depositColumns)"),
-      arguments: [webOrderID, fileID])
+        sql: "DELETE FROM deposits WHERE order_key = ? AND file_id = ? RETURNING \(Self.depositColumns)"),
+      arguments: [orderKey, fileID])
     return rows.map(Self.deposit(from:)).sorted { $0.record < $1.record }
   }
 
@@ -475,6 +510,9 @@ final class SQLiteDepositSession: DepositSession {
       sqlite3_bind_null(statement, 10)
     }
     text(11, reject.smartAccount)
+    let identity = LineIdentity(webOrderID: reject.webOrderID, lineNumber: reject.lineNumber)
+    text(12, identity.order)
+    text(13, identity.line)
     let code = sqlite3_step(statement)
     sqlite3_reset(statement)
     guard code == SQLITE_DONE else {
@@ -484,13 +522,13 @@ final class SQLiteDepositSession: DepositSession {
     }
   }
 
-  /// Looked up through rejects_identity (web order, line): the unary `+`
-  /// keeps the planner off rejects_by_file, which would scan every reject
-  /// of the file per lookup.
-  func isOrderRejected(_ webOrderID: String) throws -> Bool {
+  /// Looked up through rejects_identity (order key, line key): the unary
+  /// `+` keeps the planner off rejects_by_file, which would scan every
+  /// reject of the file per lookup.
+  func isOrderRejected(_ orderKey: String) throws -> Bool {
     try Bool.fetchOne(
-      db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM rejects WHERE web_order_id = ? AND +file_id = ?)"),
-      arguments: [webOrderID, fileID]) ?? false
+      db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM rejects WHERE order_key = ? AND +file_id = ?)"),
+      arguments: [orderKey, fileID]) ?? false
   }
 
   func finish(lines: Int, rejected: Int, sha256: String) throws {
@@ -499,14 +537,14 @@ final class SQLiteDepositSession: DepositSession {
       arguments: [lines, rejected, sha256, fileID])
   }
 
-  func heldDeposit(webOrderID: String, lineNumber: String) throws -> (deposit: Deposit, remaining: Int)? {
-    guard let row = try Row.fetchOne(findExisting, arguments: [webOrderID, lineNumber]) else { return nil }
+  func heldDeposit(_ identity: LineIdentity) throws -> (deposit: Deposit, remaining: Int)? {
+    guard let row = try Row.fetchOne(findExisting, arguments: [identity.order, identity.line]) else { return nil }
     let deposit = Self.deposit(from: row)
     guard deposit.status == .held else { return (deposit, 0) }
     let moved =
       try Int.fetchOne(
-        db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM transfers WHERE web_order_id = ? AND line_number = ?",
-        arguments: [webOrderID, lineNumber]) ?? 0
+        db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM transfers WHERE order_key = ? AND line_key = ?",
+        arguments: [identity.order, identity.line]) ?? 0
     return (deposit, deposit.quantity - moved)
   }
 
@@ -526,13 +564,14 @@ final class SQLiteDepositSession: DepositSession {
     try db.execute(
       sql: """
         INSERT INTO transfers(transfer_id, source, from_smart_account, from_virtual_account, web_order_id, line_number,
-          sku, quantity, to_smart_account, to_virtual_account, file_id, run_id, record, applied_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          sku, quantity, to_smart_account, to_virtual_account, file_id, run_id, record, applied_at, order_key, line_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         transfer.transferID, transfer.source, transfer.fromSmartAccount, transfer.fromVirtualAccount,
-        transfer.webOrderID, transfer.lineNumber, transfer.sku, transfer.quantity, transfer.toSmartAccount,
-        transfer.toVirtualAccount, fileID, runID, transfer.record, Timestamp.now(),
+        transfer.webOrderID, transfer.lineNumber, LineIdentity.skuKey(transfer.sku), transfer.quantity,
+        transfer.toSmartAccount, transfer.toVirtualAccount, fileID, runID, transfer.record, Timestamp.now(),
+        transfer.identity.order, transfer.identity.line,
       ])
   }
 

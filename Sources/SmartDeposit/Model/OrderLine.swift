@@ -128,10 +128,18 @@ public struct Deposit: Sendable, Equatable, Codable {
     self.record = record
   }
 
+  /// The line's identity by meaning: what the ledger keys the deposit by.
+  public var identity: LineIdentity { LineIdentity(webOrderID: webOrderID, lineNumber: lineNumber) }
+
   /// Whether two deposits of the same identity carry the same licenses, so
   /// that the second is an idempotent re-export rather than a conflict.
+  /// Content compares by meaning, as identity does: numbers as numbers
+  /// (already parsed), SKUs and license types case-insensitively, the Smart
+  /// Account lower-case and the Virtual Account by the registry's spelling
+  /// (both resolved through the registry), dates as validated YYYY-MM-DD.
   public func hasSameContent(as other: Deposit) -> Bool {
-    sku == other.sku && quantity == other.quantity && licenseType == other.licenseType
+    LineIdentity.skuKey(sku) == LineIdentity.skuKey(other.sku) && quantity == other.quantity
+      && licenseType == other.licenseType
       && termMonths == other.termMonths && startDate == other.startDate
       && smartAccount == other.smartAccount
       && virtualAccount.lowercased() == other.virtualAccount.lowercased()

@@ -57,9 +57,13 @@ public struct Transfer: Sendable, Equatable, Codable {
     self.record = record
   }
 
+  /// The held line it moves licenses of, by meaning.
+  public var identity: LineIdentity { LineIdentity(webOrderID: webOrderID, lineNumber: lineNumber) }
+
   /// Whether a repeated transfer id asks for the same movement (a no-op) or a different one (a conflict).
   public func hasSameContent(as other: Transfer) -> Bool {
-    fromSmartAccount == other.fromSmartAccount && webOrderID == other.webOrderID && lineNumber == other.lineNumber
+    fromSmartAccount == other.fromSmartAccount
+      && identity == other.identity
       && quantity == other.quantity && toSmartAccount == other.toSmartAccount
       && toVirtualAccount.lowercased() == other.toVirtualAccount.lowercased()
   }

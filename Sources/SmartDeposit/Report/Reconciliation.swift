@@ -34,6 +34,8 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
   public var differences: [BalanceDifference]
   public var overAge: [HeldLicenses]
   public var held: [HeldLicenses]
+  /// Lines the ledger holds twice under one identity (see `ledger doctor`).
+  public var doubleDeposits: [IdentityCollision]
   public var totals: Totals
   public var ssmProblems: [String]
 
@@ -45,6 +47,8 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
     public var rejectedLines = 0
     public var differences = 0
     public var overAgeLicenses = 0
+    /// Licences deposited a second time by the lines in `doubleDeposits`.
+    public var doubleDepositedLicenses = 0
   }
 
   enum CodingKeys: String, CodingKey {
@@ -54,12 +58,17 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
     case holdingMaxAgeDays = "holding_max_age_days"
     case against, lines, balances, differences
     case overAge = "over_age"
-    case held, totals
+    case held
+    case doubleDeposits = "double_deposits"
+    case totals
     case ssmProblems = "ssm_problems"
   }
 
-  /// Whether everything reconciles: no difference against SSM and no over-age holding.
-  public var reconciles: Bool { differences.isEmpty && overAge.isEmpty && ssmProblems.isEmpty }
+  /// Whether everything reconciles: no difference against SSM, no over-age
+  /// holding and no line deposited twice.
+  public var reconciles: Bool {
+    differences.isEmpty && overAge.isEmpty && ssmProblems.isEmpty && doubleDeposits.isEmpty
+  }
 
   /// Builds the report from the ledger and, optionally, an SSM license export.
   public static func build(
@@ -69,6 +78,7 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
     let lines = try ledger.reconciliationLines(since: since, until: until)
     let balances = try ledger.balances()
     let held = try ledger.heldLicenses(asOf: asOf)
+    let doubleDeposits = try ledger.identityCollisions()
     var differences: [BalanceDifference] = []
     var problems: [String] = []
     if let against {
@@ -87,10 +97,11 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
     }
     totals.differences = differences.count
     totals.overAgeLicenses = overAge.reduce(0) { $0 + $1.held }
+    totals.doubleDepositedLicenses = doubleDeposits.reduce(0) { $0 + $1.twin.quantity }
     return ReconciliationReport(
       generatedAt: Timestamp.now(), asOf: asOf, since: since, until: until, holdingMaxAgeDays: holdingMaxAgeDays,
       against: against, lines: lines, balances: balances, differences: differences, overAge: overAge, held: held,
-      totals: totals, ssmProblems: problems)
+      doubleDeposits: doubleDeposits, totals: totals, ssmProblems: problems)
   }
 
   static func compare(balances: [Balance], export: [SSMExport.Entry]) -> [BalanceDifference] {
@@ -170,7 +181,7 @@ public enum SSMExport {
       }
       let fields = record.fields
       let quantityText = header.value(Column.quantity.rawValue, in: fields)
-      guard fields.count == header.width, let quantity = LineValidator.wholeNumber(quantityText) else {
+      guard fields.count == header.width, let quantity = LineIdentity.wholeNumber(quantityText) else {
         problems.append(
           "\(path):\(record.line): the row is not smart_account,virtual_account,sku,quantity with a whole quantity")
         continue

@@ -7,7 +7,8 @@ public enum ReconciliationRenderer {
     "transferred", "held", "status", "ledger", "ssm", "difference", "age_days", "date",
   ]
 
-  /// One CSV: a `section` column (`line`, `balance`, `difference`, `aging`) says what each row is.
+  /// One CSV: a `section` column (`line`, `balance`, `difference`, `aging`,
+  /// `double-deposit`) says what each row is.
   public static func csv(_ report: ReconciliationReport) -> String {
     var text = CSVFormatter.row(csvHeader)
     for line in report.lines {
@@ -37,6 +38,14 @@ public enum ReconciliationRenderer {
         "\(aged.held)", "over-age", "", "", "", "\(aged.ageDays)", aged.depositedOn,
       ])
     }
+    for double in report.doubleDeposits {
+      // The second deposit of a line: licences the ledger holds beyond what was ordered.
+      let twin = double.twin
+      text += CSVFormatter.row([
+        "double-deposit", twin.webOrderID, twin.lineNumber, twin.smartAccount, twin.virtualAccount, twin.sku, "",
+        "\(twin.quantity)", "", "", "deposited-twice", "", "", "\(-twin.quantity)", "", "",
+      ])
+    }
     return text
   }
 
@@ -63,6 +72,10 @@ public enum ReconciliationRenderer {
         problems.append(
           "\(report.totals.overAgeLicenses) held license\(report.totals.overAgeLicenses == 1 ? "" : "s") older than \(report.holdingMaxAgeDays) days"
         )
+      }
+      if !report.doubleDeposits.isEmpty {
+        problems.append(
+          "\(report.doubleDeposits.count) order line\(report.doubleDeposits.count == 1 ? "" : "s") deposited twice")
       }
       if !report.ssmProblems.isEmpty {
         problems.append("\(report.ssmProblems.count) unreadable SSM row\(report.ssmProblems.count == 1 ? "" : "s")")
@@ -93,6 +106,22 @@ public enum ReconciliationRenderer {
           numeric: [3, 4, 5], problem: { _ in true })
       }
       for problem in report.ssmProblems { body += "<p class=\"note\">\(HTML.escape(problem))</p>\n" }
+    }
+    if !report.doubleDeposits.isEmpty {
+      body += "<h2>Order lines deposited twice</h2>\n"
+      body +=
+        "<p class=\"note\">Each line below was deposited twice under two spellings of one identity (before spellings were compared by meaning). Nothing was removed: correct each by hand; <code>smartdeposit ledger doctor</code> lists them too.</p>\n"
+      body += HTML.table(
+        headers: [
+          "web order", "line", "smart account", "virtual account", "sku", "quantity", "first file", "second file",
+        ],
+        rows: report.doubleDeposits.map {
+          [
+            "\($0.kept.webOrderID) / \($0.twin.webOrderID)", "\($0.kept.lineNumber) / \($0.twin.lineNumber)",
+            $0.twin.smartAccount, $0.twin.virtualAccount, $0.twin.sku, "\($0.twin.quantity)", $0.kept.file,
+            $0.twin.file,
+          ]
+        }, numeric: [5], problem: { _ in true })
     }
     body += "<h2>Held licenses by age</h2>\n"
     if report.held.isEmpty {

@@ -25,7 +25,7 @@ public struct Router: Sendable {
     return .success(
       Deposit(
         webOrderID: line.webOrderID, lineNumber: line.lineNumber, salesOrder: line.salesOrder,
-        purchaseOrder: line.purchaseOrder, orderDate: line.orderDate, sku: line.sku,
+        purchaseOrder: line.purchaseOrder, orderDate: line.orderDate, sku: LineIdentity.skuKey(line.sku),
         quantity: validated.quantity, licenseType: validated.licenseType, termMonths: validated.termMonths,
         startDate: validated.startDate, smartAccount: account.identifier,
         virtualAccount: validated.virtualAccount, endCustomer: line.endCustomer,

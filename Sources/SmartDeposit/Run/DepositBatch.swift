@@ -2,12 +2,15 @@
 enum PackedField: Int {
   case webOrderID, lineNumber, sku, licenseType, startDate, smartAccount, virtualAccount, status, source
   case salesOrder, purchaseOrder, orderDate, endCustomer
+  /// The line's identity by meaning (`LineIdentity`): what the ledger keys it by.
+  case orderKey, lineKey
   /// The deposit's `deposits.csv` row, formatted by the parsing stage.
   case reportRow
 }
 
 /// A deposit as the parsing stage hands it to the ledger stage: its text
-/// fields, and its report row, lie one after another in the batch's bytes.
+/// fields, its identity keys and its report row lie one after another in the
+/// batch's bytes.
 /// The ledger binds them in place and the report copies the row as it is, so
 /// the writing side neither builds nor reference-counts a `String` per field
 /// on the common path; `deposit(in:)` rebuilds the full value for the rare
@@ -100,7 +103,8 @@ struct DepositBatch: Sendable {
     let startDate = checked.hasStartDate ? line.startDate : ""
     put(line.webOrderID, .webOrderID)
     put(line.lineNumber, .lineNumber)
-    put(line.sku, .sku)
+    let sku = LineIdentity.skuKey(line.sku)
+    put(sku, .sku)
     put(checked.licenseType.rawValue, .licenseType)
     put(startDate, .startDate)
     put(smartAccount, .smartAccount)
@@ -111,8 +115,10 @@ struct DepositBatch: Sendable {
     put(line.purchaseOrder, .purchaseOrder)
     put(line.orderDate, .orderDate)
     put(line.endCustomer, .endCustomer)
+    put(LineIdentity.orderKey(line.webOrderID), .orderKey)
+    put(LineIdentity.lineKey(line.lineNumber), .lineKey)
     formatter?.append(
-      webOrderID: line.webOrderID, lineNumber: line.lineNumber, sku: line.sku, quantity: checked.quantity,
+      webOrderID: line.webOrderID, lineNumber: line.lineNumber, sku: sku, quantity: checked.quantity,
       licenseType: checked.licenseType, termMonths: checked.termMonths, startDate: startDate,
       smartAccount: smartAccount, virtualAccount: checked.virtualAccount, status: status, to: &bytes)
     ends[PackedField.reportRow.rawValue] = UInt32(bytes.count - start)

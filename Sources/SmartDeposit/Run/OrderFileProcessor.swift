@@ -365,7 +365,7 @@ public struct OrderFileProcessor: Sendable {
         Reject(
           file: file.name, record: line.record, webOrderID: line.webOrderID, lineNumber: line.lineNumber,
           code: problem.code, message: problem.message, sku: line.sku,
-          quantity: LineValidator.wholeNumber(line.quantity), smartAccount: line.smartAccount.lowercased()))
+          quantity: LineIdentity.wholeNumber(line.quantity), smartAccount: line.smartAccount.lowercased()))
     }
   }
 }
@@ -422,7 +422,7 @@ private struct FileWork {
   /// Deposits the parsing stage counted in its totals that the ledger did
   /// not take (duplicates, conflicts, lines of rejected orders).
   private(set) var notDeposited = AccountTotals()
-  /// The web order whose rows are held back, and those rows.
+  /// The web order (its key) whose rows are held back, and those rows.
   private var pendingOrder: [UInt8] = []
   private var pendingRows: [UInt8] = []
   private var pendingCount = 0
@@ -461,7 +461,8 @@ private struct FileWork {
     case .reject(let reject):
       try self.reject(reject)
     case .deposit(let packed):
-      let order = packed.bytes(.webOrderID, in: bytes)
+      // An order is one web order id by meaning: `0098` and `98` in one file are one order.
+      let order = packed.bytes(.orderKey, in: bytes)
       if try atomicity == .order && isRejected(order, { String(decoding: order, as: UTF8.self) }) {
         let deposit = packed.deposit(in: bytes)
         notTaken(deposit)
@@ -514,7 +515,7 @@ private struct FileWork {
   /// Records a rejected line; under order atomicity, also takes back what the
   /// order already deposited from this file and rejects those lines too.
   private mutating func reject(_ reject: Reject) throws {
-    let order = reject.webOrderID
+    let order = LineIdentity.orderKey(reject.webOrderID)
     let rejectsOrder = try atomicity == .order && !order.isEmpty && !isRejected(order.utf8, { order })
     try session.recordReject(reject)
     counts.rejected += 1
@@ -536,7 +537,9 @@ private struct FileWork {
       try session.recordReject(
         rejection(
           of: withdrawn, code: .orderRejected,
-          message: "web order \(order) was rejected because line \(reject.lineNumber) was (\(reject.code.rawValue))"))
+          message:
+            "web order \(reject.webOrderID) was rejected because line \(reject.lineNumber) was (\(reject.code.rawValue))"
+        ))
       counts.rejected += 1
       counts.rejectsByCode[.orderRejected, default: 0] += 1
     }

@@ -66,7 +66,8 @@ public struct TransferProcessor {
             }
             continue
           }
-          guard let (deposit, remaining) = try session.heldDeposit(webOrderID: order, lineNumber: line),
+          let identity = LineIdentity(webOrderID: order, lineNumber: line)
+          guard let (deposit, remaining) = try session.heldDeposit(identity),
             deposit.status == .held, deposit.smartAccount == request.fromSmartAccount
           else {
             try reject(

@@ -88,7 +88,7 @@ public struct LineValidator: Sendable {
     if line.sku.isEmpty {
       return .failure(LineProblem(.missingSKU, "the line has no SKU"))
     }
-    guard let quantity = Self.wholeNumber(line.quantity), quantity >= 1, quantity <= maxQuantity else {
+    guard let quantity = LineIdentity.wholeNumber(line.quantity), quantity >= 1, quantity <= maxQuantity else {
       let shown = line.quantity.isEmpty ? "empty" : "'\(line.quantity)'"
       return .failure(
         LineProblem(.invalidQuantity, "quantity \(shown) is not a whole number from 1 to \(maxQuantity)"))
@@ -102,7 +102,7 @@ public struct LineValidator: Sendable {
     var termMonths: Int?
     switch licenseType {
     case .term:
-      guard let months = Self.wholeNumber(line.termMonths), (1...120).contains(months) else {
+      guard let months = LineIdentity.wholeNumber(line.termMonths), (1...120).contains(months) else {
         let given = line.termMonths.isEmpty ? "the line gives none" : "not '\(line.termMonths)'"
         return .failure(LineProblem(.invalidTerm, "a TERM license needs a term of 1 to 120 months; \(given)"))
       }
@@ -130,17 +130,6 @@ public struct LineValidator: Sendable {
 
   private static func invalidDate(_ name: String, _ value: String) -> LineProblem {
     LineProblem(.invalidDate, "\(name) '\(value)' is not a real calendar date (YYYY-MM-DD)")
-  }
-
-  /// A whole number written with ASCII digits only, or nil.
-  static func wholeNumber(_ text: String) -> Int? {
-    guard !text.isEmpty, text.utf8.count <= 12 else { return nil }
-    var value = 0
-    for byte in text.utf8 {
-      guard byte >= 0x30 && byte <= 0x39 else { return nil }
-      value = value * 10 + Int(byte - 0x30)
-    }
-    return value
   }
 }
 

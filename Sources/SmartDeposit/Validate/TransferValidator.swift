@@ -18,7 +18,7 @@ public struct TransferValidator: Sendable {
       return .failure(
         LineProblem(.unknownTransferSource, "the row does not name the web order id and line number to transfer"))
     }
-    guard let quantity = LineValidator.wholeNumber(request.quantity), quantity >= 1, quantity <= maxQuantity else {
+    guard let quantity = LineIdentity.wholeNumber(request.quantity), quantity >= 1, quantity <= maxQuantity else {
       return .failure(
         LineProblem(.invalidQuantity, "quantity '\(request.quantity)' is not a whole number from 1 to \(maxQuantity)"))
     }
