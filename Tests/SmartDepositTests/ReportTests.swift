@@ -5,12 +5,20 @@ import Testing
 
 @Suite("Reports")
 struct ReportTests {
-  @Test(arguments: ["=SUM(A1)", "+1", "-2", "@cmd", "\tx", "\rx"])
+  @Test(arguments: ["=SUM(A1)", "+1", "-2+3", "-2-cmd|' /C calc'!A0", "-", "-.5", "-1.", "@cmd", "\tx", "\rx"])
   func dangerousCellsAreNeutralised(value: String) {
     let cell = CSVFormatter.cell(value)
     let parsed = parseCSV(cell + "\n")[0][0]
     #expect(parsed.first == "'")
     #expect(parsed.dropFirst() == Substring(value))
+  }
+
+  @Test(arguments: ["-2", "-3.5", "-0", "42", "3.25"])
+  func plainNumbersStayNumbers(value: String) {
+    #expect(CSVFormatter.cell(value) == value)
+    var bytes: [UInt8] = []
+    CSVFormatter.appendNumber(Int(value) ?? 0, to: &bytes)
+    if let number = Int(value) { #expect(String(decoding: bytes, as: UTF8.self) == String(number)) }
   }
 
   @Test func everyCellOfEveryReportIsSafeAndHTMLIsEscaped() throws {
@@ -27,7 +35,8 @@ struct ReportTests {
     for name in ["deposits.csv", "rejects.csv"] {
       for row in try drop.report(result, name) {
         for cell in row {
-          if let first = cell.unicodeScalars.first {
+          // Only a plain number may begin with `-`: it stays a number.
+          if let first = cell.unicodeScalars.first, Double(cell) == nil || first == "+" {
             #expect(!"=+-@\t\r".unicodeScalars.contains(first), "\(name): \(cell)")
           }
         }

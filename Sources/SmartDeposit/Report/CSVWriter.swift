@@ -3,7 +3,8 @@ import Foundation
 
 /// Writes RFC 4180 CSV that is safe to open in a spreadsheet: a cell that
 /// would start with `=`, `+`, `-`, `@`, tab or carriage return is prefixed
-/// with `'` so that it is read as text, never as a formula.
+/// with `'` so that it is read as text, never as a formula, except a plain
+/// number (`-2`, `-3.5`), which stays a number a spreadsheet can add up.
 ///
 /// Cells are encoded byte by byte: the deposit report writes one row per
 /// deposited line, and a `Character`-based version cost about a fifth of a
@@ -20,7 +21,8 @@ public enum CSVFormatter {
       }
       if needsQuotes { output.append(0x22) }
       if let first = bytes.first,
-        first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 || first == 0x09 || first == 0x0D
+        first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 || first == 0x09 || first == 0x0D,
+        !isPlainNumber(bytes)
       {
         output.append(0x27)
       }
@@ -36,7 +38,25 @@ public enum CSVFormatter {
     }
   }
 
-  /// Appends a whole number (never neutralised: digits only, and callers pass no negatives).
+  /// Whether the bytes are a plain decimal number: an optional `-`, digits,
+  /// and optionally `.` and more digits. Nothing else a spreadsheet could run.
+  static func isPlainNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var index = bytes.startIndex
+    if index < bytes.endIndex, bytes[index] == 0x2D { index += 1 }
+    func digits() -> Int {
+      let start = index
+      while index < bytes.endIndex, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+      return index - start
+    }
+    guard digits() > 0 else { return false }
+    if index < bytes.endIndex, bytes[index] == 0x2E {
+      index += 1
+      guard digits() > 0 else { return false }
+    }
+    return index == bytes.endIndex
+  }
+
+  /// Appends a whole number (a negative one too: a plain number is never neutralised).
   public static func appendNumber(_ value: Int, to output: inout [UInt8]) {
     if value < 0 {
       appendCell(String(value), to: &output)
