@@ -13,6 +13,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.30.0"),
   ],
   targets: [
     .systemLibrary(
@@ -25,7 +26,7 @@ let package = Package(
       providers: [.apt(["zlib1g-dev"])]
     ),
     .systemLibrary(
-      name: "CSystem",
+      name: "CSmartDepositSystem",
       providers: [.apt(["libsqlite3-dev"])]
     ),
     .target(
@@ -33,11 +34,12 @@ let package = Package(
       dependencies: [
         "CLibXML2",
         "CZlib",
-        "CSystem",
+        "CSmartDepositSystem",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "PostgresNIO", package: "postgres-nio"),
       ]
     ),
     .executableTarget(

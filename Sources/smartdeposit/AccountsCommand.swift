@@ -18,7 +18,7 @@ struct AccountsCommand: ParsableCommand {
     func run() throws {
       let config = try options.load()
       do {
-        let registry = try SQLiteLedger(path: config.ledgerPath).registry()
+        let registry = try LedgerOpener.open(config, access: .read).registry()
         if json {
           print(CommandSupport.json(registry.all))
           return
@@ -46,10 +46,12 @@ struct AccountsCommand: ParsableCommand {
     func run() throws {
       let config = try options.load()
       do {
-        let lock = try RunLock(ledgerPath: config.ledgerPath)
+        // The embedded ledger syncs under the run lock; PostgreSQL serialises it itself.
+        var lock: RunLock?
+        if case .sqlite(let path) = config.ledger { lock = try RunLock(ledgerPath: path) }
         defer { withExtendedLifetime(lock) {} }
         let (accounts, problems) = try AccountsFile.read(config: config)
-        let result = try SQLiteLedger(path: config.ledgerPath).syncRegistry(accounts)
+        let result = try LedgerOpener.open(config, access: .write).syncRegistry(accounts)
         for problem in problems { CommandSupport.printError("\(problem)") }
         print(
           "accounts: \(accounts.count) valid, \(problems.count) refused; \(result.accountsAdded) added, \(result.accountsUpdated) updated, \(result.virtualAccountsAdded) virtual accounts added"

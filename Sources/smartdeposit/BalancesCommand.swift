@@ -22,7 +22,7 @@ struct BalancesCommand: ParsableCommand {
     let config = try options.load()
     let balances: [Balance]
     do {
-      balances = try SQLiteLedger(path: config.ledgerPath).balances()
+      balances = try LedgerOpener.open(config, access: .read).balances()
     } catch {
       throw fail(error)
     }

@@ -28,14 +28,9 @@ struct LedgerCommand: ParsableCommand {
 
     func run() throws {
       let config = try options.load()
-      guard FileManager.default.fileExists(atPath: config.ledgerPath) else {
-        CommandSupport.printError(
-          "smartdeposit: no ledger at \(config.ledgerPath) ([ledger] path in \(options.config))")
-        throw ExitCode(66)
-      }
       let collisions: [IdentityCollision]
       do {
-        collisions = try SQLiteLedger(path: config.ledgerPath).identityCollisions()
+        collisions = try LedgerOpener.open(config, access: .read).identityCollisions()
       } catch {
         throw fail(error)
       }

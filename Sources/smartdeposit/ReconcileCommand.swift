@@ -42,7 +42,7 @@ struct ReconcileCommand: ParsableCommand {
     let today = String(Timestamp.now().prefix(10))
     let report: ReconciliationReport
     do {
-      let ledger = try SQLiteLedger(path: config.ledgerPath)
+      let ledger = try LedgerOpener.open(config, access: .read)
       report = try ReconciliationReport.build(
         ledger: ledger, against: against, since: since, until: until, asOf: asOf ?? today,
         holdingMaxAgeDays: config.holdingMaxAgeDays, limits: config.limits)

@@ -18,7 +18,7 @@ struct RunsCommand: ParsableCommand {
     let config = try options.load()
     let runs: [RunRecord]
     do {
-      runs = try SQLiteLedger(path: config.ledgerPath).runs(limit: limit)
+      runs = try LedgerOpener.open(config, access: .read).runs(limit: limit)
     } catch {
       throw fail(error)
     }
@@ -28,13 +28,15 @@ struct RunsCommand: ParsableCommand {
     }
     let rows = runs.map {
       [
-        $0.id, $0.startedAt, $0.finishedAt ?? "", $0.status, $0.exitCode.map(String.init) ?? "", "\($0.filesProcessed)",
-        "\($0.linesDeposited)", "\($0.linesRejected)",
+        $0.id, $0.startedAt, $0.finishedAt ?? "", $0.status.rawValue, $0.exitCode.map(String.init) ?? "",
+        "\($0.filesProcessed)", "\($0.linesDeposited)", "\($0.linesRejected)",
+        $0.host + ($0.pid.map { " (\($0))" } ?? ""),
       ]
     }
     print(
       CommandSupport.table(
-        ["run", "started", "finished", "status", "exit", "files", "deposited", "rejected"], rows, numeric: [4, 5, 6, 7]),
+        ["run", "started", "finished", "status", "exit", "files", "deposited", "rejected", "host (pid)"], rows,
+        numeric: [4, 5, 6, 7]),
       terminator: "")
   }
 }

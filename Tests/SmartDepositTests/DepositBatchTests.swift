@@ -44,15 +44,14 @@ struct DepositBatchTests {
     let formatter = DepositRowFormatter(runID: "run", file: "f.csv")
     var batch = DepositBatch(capacity: 1)
     batch.deposit(line, checked, from: sender, formatter: formatter)
-    guard case .deposit(let packed) = batch.events.first else {
+    guard case .deposit(let index) = batch.events.first else {
       Issue.record("no deposit packed")
       return
     }
     var row: [UInt8] = []
     formatter.append(routed, to: &row)
-    batch.bytes.withUnsafeBytes { bytes in
-      #expect(packed.deposit(in: bytes) == routed)
-      #expect(Array(packed.bytes(.reportRow, in: bytes)) == row)
-    }
+    #expect(batch.rows.deposit(at: index) == routed)
+    #expect(batch.rows.identity(at: index) == routed.identity)
+    batch.withReportRow(index) { #expect(Array($0) == row) }
   }
 }

@@ -55,7 +55,12 @@ public struct PipelineConfig: Sendable, Equatable {
   public var ready: ReadyRule = .settle
   /// Names in the inbox that are never taken (reference files kept beside the orders).
   public var ignore: [String] = []
+  /// The SQLite ledger's path (the default; also where its run lock lives).
   public var ledgerPath: String
+  /// Set when the ledger is a PostgreSQL database instead (`[ledger] url`).
+  public var ledgerPostgres: PostgresLocation?
+  /// Where the ledger is.
+  public var ledger: LedgerLocation { ledgerPostgres.map { .postgres($0) } ?? .sqlite(path: ledgerPath) }
   public var accountsFile: String
   public var publicMailDomains: [String] = []
   public var reportsDir: String
@@ -159,8 +164,29 @@ private struct TableReader {
       }
     }
     if let ledger = try section(root, "ledger") {
-      try only(ledger, "ledger", ["path"])
-      if let value = try string(ledger, "ledger.path") { config.ledgerPath = path(value) }
+      try only(ledger, "ledger", ["path", "url", "password_env", "claim_timeout_seconds"])
+      let pathValue = try string(ledger, "ledger.path")
+      let urlValue = try string(ledger, "ledger.url")
+      if pathValue != nil && urlValue != nil {
+        throw ConfigError(file: file, key: "ledger.url", problem: "give either ledger.path or ledger.url, not both")
+      }
+      if pathValue == nil && urlValue == nil {
+        throw ConfigError(
+          file: file, key: "ledger.path",
+          problem: "[ledger] needs path (an SQLite file) or url (a PostgreSQL database)")
+      }
+      if let value = pathValue { config.ledgerPath = path(value) }
+      let passwordVariable = try string(ledger, "ledger.password_env") ?? "PGPASSWORD"
+      let claimTimeout = try number(ledger, "ledger.claim_timeout_seconds") ?? 60
+      guard claimTimeout >= 1 else {
+        throw ConfigError(file: file, key: "ledger.claim_timeout_seconds", problem: "must be at least 1 second")
+      }
+      if let url = urlValue {
+        switch PostgresLocation.parse(url, passwordVariable: passwordVariable, claimTimeoutSeconds: claimTimeout) {
+        case .success(let location): config.ledgerPostgres = location
+        case .failure(let problem): throw ConfigError(file: file, key: "ledger.url", problem: problem.description)
+        }
+      }
     }
     if let accounts = try section(root, "accounts") {
       try only(accounts, "accounts", ["file", "public_mail_domains"])

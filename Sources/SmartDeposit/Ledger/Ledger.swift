@@ -4,10 +4,79 @@ import Foundation
 public enum DepositOutcome: Sendable, Equatable {
   /// Recorded now.
   case deposited
-  /// The same (web order id, line number) was already deposited with the same content.
+  /// The same identity was already deposited with the same content.
   case duplicate
   /// The same identity was already deposited with different content.
-  case conflicting(existing: Deposit)
+  indirect case conflicting(existing: Deposit)
+}
+
+/// A run's state in the history.
+public enum RunStatus: String, Sendable, Equatable, Codable {
+  /// Started and, with PostgreSQL, still renewing its lease.
+  case running
+  case completed
+  /// Stopped by an error (exit 74).
+  case failed
+  /// Found running by a later run whose lock (SQLite) or the run's expired
+  /// lease (PostgreSQL) proved it was no longer alive.
+  case died
+}
+
+/// Where a file the ledger knows about is meant to end up.
+public enum FileDisposition: String, Sendable, Equatable, Codable {
+  /// Committed, not yet moved.
+  case pending
+  case archived
+  /// Left in the inbox (`on_success = "keep"`).
+  case kept
+  case quarantined
+}
+
+/// What became of a file the ledger recorded.
+public enum FileOutcome: String, Sendable, Equatable, Codable {
+  case processed
+  case quarantined
+}
+
+/// How runs on one ledger keep out of each other's way.
+public enum RunCoordination: Sendable, Equatable {
+  /// One run at a time: a lock file beside the SQLite ledger.
+  case hostLock(path: String)
+  /// Runs side by side, each file claimed in the ledger by one of them.
+  case fileClaims(timeoutSeconds: Double)
+}
+
+/// A file in an inbox, as a runner claims it before reading it: by path,
+/// size and modification time, so that no runner hashes a file another is
+/// already working on.
+public struct FileClaim: Sendable, Equatable, Hashable {
+  public var path: String
+  public var size: Int64
+  public var modified: Double
+
+  public init(path: String, size: Int64, modified: Double) {
+    self.path = path
+    self.size = size
+    self.modified = modified
+  }
+}
+
+/// Who a run is: the run id and the process that runs it.
+public struct RunStart: Sendable, Equatable {
+  public var id: String
+  public var startedAt: String
+  public var host: String
+  public var pid: Int
+
+  public init(id: String, startedAt: String, host: String = RunStart.hostName, pid: Int = Int(getpid())) {
+    self.id = id
+    self.startedAt = startedAt
+    self.host = host
+    self.pid = pid
+  }
+
+  /// This machine's name.
+  public static var hostName: String { ProcessInfo.processInfo.hostName }
 }
 
 /// A run as the ledger's history records it.
@@ -15,12 +84,13 @@ public struct RunRecord: Sendable, Equatable, Codable {
   public var id: String
   public var startedAt: String
   public var finishedAt: String?
-  /// `running`, `completed`, `failed`, or `died` (found still running by a later run).
-  public var status: String
+  public var status: RunStatus
   public var exitCode: Int?
   public var filesProcessed: Int
   public var linesDeposited: Int
   public var linesRejected: Int
+  public var host: String
+  public var pid: Int?
 }
 
 /// A file the ledger knows was processed (its deposits committed).
@@ -29,8 +99,7 @@ public struct ProcessedFile: Sendable, Equatable {
   public var sha256: String
   public var name: String
   public var runID: String
-  /// `archived`, `kept` or `pending` (committed, not yet moved).
-  public var disposition: String
+  public var disposition: FileDisposition
 }
 
 /// One file's record, written in the same transaction as its deposits.
@@ -40,19 +109,18 @@ public struct FileRecord: Sendable, Equatable {
   public var format: InputFormat
   public var sender: String
   public var runID: String
-  /// `processed` or `quarantined`.
-  public var outcome: String
+  public var outcome: FileOutcome
   public var lines: Int
   public var rejected: Int
   public var reason: String
-  /// Where the file is meant to end up: `archived`, `kept`, `pending` or `quarantined`.
-  public var disposition: String
+  /// Where the file is meant to end up.
+  public var disposition: FileDisposition
   /// Bytes in the file as found in the inbox.
   public var size: Int64
 
   public init(
-    sha256: String, name: String, format: InputFormat, sender: String, runID: String, outcome: String,
-    lines: Int, rejected: Int, reason: String, disposition: String, size: Int64 = 0
+    sha256: String, name: String, format: InputFormat, sender: String, runID: String, outcome: FileOutcome,
+    lines: Int, rejected: Int, reason: String, disposition: FileDisposition, size: Int64 = 0
   ) {
     self.size = size
     self.sha256 = sha256
@@ -100,16 +168,22 @@ public struct RegistrySyncResult: Sendable, Equatable {
 }
 
 /// The work a file does inside its one ledger transaction.
+///
+/// Shaped for a ledger across a network: deposits and rejects go in by the
+/// batch, and a batch's outcomes come back together, so that a file of a
+/// million lines costs a few thousand round trips, not millions.
 public protocol DepositSession: AnyObject {
-  /// Records one deposit, packed in `bytes`, or says why it is a no-op or a conflict.
-  func deposit(_ deposit: PackedDeposit, in bytes: UnsafeRawBufferPointer) throws -> DepositOutcome
+  /// Records a batch of deposits in order and says, for each, whether it
+  /// was deposited now, is a duplicate, or conflicts with what the ledger
+  /// (or an earlier row of this file) holds under its identity.
+  func deposit(_ rows: DepositRows) throws -> [DepositOutcome]
   /// Takes back every deposit this file made for a web order, given by its
   /// key (`LineIdentity.orderKey`), for order atomicity; returns them in file order.
   func withdrawOrder(_ orderKey: String) throws -> [Deposit]
-  /// Records a rejected line of this file.
-  func recordReject(_ reject: Reject) throws
-  /// Whether a line of this web order (by its key) was rejected earlier in this file.
-  func isOrderRejected(_ orderKey: String) throws -> Bool
+  /// Records rejected lines of this file.
+  func recordRejects(_ rejects: [Reject]) throws
+  /// Which of these web orders (by key) had a line rejected earlier in this file.
+  func rejectedOrders(among orderKeys: Set<String>) throws -> Set<String>
   /// Completes the file's record with its final counts and content hash.
   func finish(lines: Int, rejected: Int, sha256: String) throws
   /// A deposit with what is still held of it (deposited held minus transferred), or nil.
@@ -127,27 +201,45 @@ public protocol DepositSession: AnyObject {
 /// The deposit ledger. Every backend keeps the same guarantees: one
 /// transaction per file, deposit identity unique, file identity by content.
 public protocol Ledger: AnyObject {
+  /// Where the ledger is, for messages (never with a password).
+  var location: String { get }
+  /// How runs on this ledger keep out of each other's way.
+  var coordination: RunCoordination { get }
   /// Adds new accounts and VAs from the accounts file; removes nothing.
   func syncRegistry(_ accounts: [SmartAccount]) throws -> RegistrySyncResult
   /// The registry as the ledger holds it.
   func registry() throws -> Registry
-  /// Records the start of a run and marks every run still shown as running as
-  /// died (the caller holds the run lock, so none of them is alive); returns those.
-  func startRun(id: String, startedAt: String) throws -> [RunRecord]
+  /// Records the start of a run and marks as died every run shown as
+  /// running that is provably not alive (under the host lock: all of them;
+  /// with claims: those whose lease expired); returns those.
+  func startRun(_ run: RunStart) throws -> [RunRecord]
+  /// Renews a running run's lease (a no-op where the host lock proves it alive).
+  func renewRun(id: String) throws
+  /// What a thread of its own calls while the run goes on to renew the
+  /// run's lease and its claims; nil where nothing needs renewing.
+  func leaseRenewal(runID: String) -> (@Sendable () throws -> Void)?
   /// Records the end of a run with its summary.
-  func finishRun(id: String, finishedAt: String, exitCode: Int, status: String, summary: RunCounts) throws
+  func finishRun(id: String, finishedAt: String, exitCode: Int, status: RunStatus, summary: RunCounts) throws
   /// The runs, newest first.
   func runs(limit: Int) throws -> [RunRecord]
+  /// Claims an inbox file for this run, or says another live run holds it.
+  /// A claim whose holder stopped renewing for the claim timeout is taken over.
+  func claimFile(_ claim: FileClaim, runID: String) throws -> Bool
+  /// Renews every claim this run holds.
+  func renewClaims(runID: String) throws
+  /// Gives up a claim (the file was filed away, or left for a later run).
+  func releaseClaim(_ claim: FileClaim, runID: String) throws
   /// Whether any processed file had exactly this many bytes (if none did, a
   /// file of this size cannot be a duplicate and need not be hashed first).
   func hasProcessedFile(size: Int64) throws -> Bool
   /// The processed file with this content hash, if any.
   func processedFile(sha256: String) throws -> ProcessedFile?
   /// Notes where a processed file now is (after moving it).
-  func setDisposition(fileID: Int64, disposition: String) throws
+  func setDisposition(fileID: Int64, disposition: FileDisposition) throws
   /// Records `file` and runs `body` in the same transaction: the file's
   /// deposits and its record commit together when `body` returns, and
-  /// neither does when it throws.
+  /// neither does when it throws. Throws `LedgerError.duplicateFile` when a
+  /// file of the same content was committed meanwhile (by another runner).
   func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T
   /// Records a quarantined file (no deposits).
   func recordQuarantine(_ file: FileRecord) throws
@@ -158,6 +250,13 @@ public protocol Ledger: AnyObject {
   /// Lines the ledger holds twice under one identity: deposits made before
   /// identities compared by meaning, kept apart by the migration (`twin`).
   func identityCollisions() throws -> [IdentityCollision]
+  /// Every order line the ledger knows, deposited or rejected, optionally
+  /// bounded by date (inclusive, YYYY-MM-DD), ordered by identity.
+  func reconciliationLines(since: String?, until: String?) throws -> [ReconciliationLine]
+  /// Every deposit with licenses still held, oldest first, with its age on `asOf` (YYYY-MM-DD).
+  func heldLicenses(asOf: String) throws -> [HeldLicenses]
+  /// Ends the ledger's use: a dry run's changes are rolled back here.
+  func close()
 }
 
 /// One line deposited twice under spellings that now mean the same identity

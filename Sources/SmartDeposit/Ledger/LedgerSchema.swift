@@ -116,6 +116,10 @@ enum LedgerSchema {
     migrator.registerMigration("v3-canonical-identity") { db in
       try migrateToCanonicalIdentity(db)
     }
+    migrator.registerMigration("v4-run-host") { db in
+      // Which machine ran each run: several hosts may share one ledger.
+      try db.execute(sql: "ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT ''")
+    }
     return migrator
   }
 

@@ -1,4 +1,4 @@
-import CSystem
+import CSmartDepositSystem
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -12,6 +12,9 @@ import GRDBSQLite
 /// last commits, and a file already moved to the archive would then be lost.
 public final class SQLiteLedger: Ledger {
   public let path: String
+  public var location: String { path }
+  /// One run at a time, under a lock file beside the ledger.
+  public var coordination: RunCoordination { .hostLock(path: path + ".lock") }
   private let queue: DatabaseQueue
   private let dryRun: Bool
 
@@ -192,19 +195,30 @@ public final class SQLiteLedger: Ledger {
 
   // MARK: Runs
 
-  public func startRun(id: String, startedAt: String) throws -> [RunRecord] {
+  /// Every run still shown as running died: the caller holds the run lock,
+  /// so none of them is alive.
+  public func startRun(_ run: RunStart) throws -> [RunRecord] {
     try write("starting the run") { db in
       let died = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = 'running' ORDER BY started_at").map(
         Self.runRecord)
       try db.execute(sql: "UPDATE runs SET status = 'died' WHERE status = 'running'")
       try db.execute(
-        sql: "INSERT INTO runs(id, started_at, status, pid) VALUES (?, ?, 'running', ?)",
-        arguments: [id, startedAt, Int(getpid())])
+        sql: "INSERT INTO runs(id, started_at, status, pid, host) VALUES (?, ?, 'running', ?, ?)",
+        arguments: [run.id, run.startedAt, run.pid, run.host])
       return died
     }
   }
 
-  public func finishRun(id: String, finishedAt: String, exitCode: Int, status: String, summary: RunCounts) throws {
+  /// The run lock proves the run alive: no lease to renew.
+  public func renewRun(id: String) throws {}
+  public func leaseRenewal(runID: String) -> (@Sendable () throws -> Void)? { nil }
+
+  /// The run lock gives every file to the one run: nothing to claim.
+  public func claimFile(_ claim: FileClaim, runID: String) throws -> Bool { true }
+  public func renewClaims(runID: String) throws {}
+  public func releaseClaim(_ claim: FileClaim, runID: String) throws {}
+
+  public func finishRun(id: String, finishedAt: String, exitCode: Int, status: RunStatus, summary: RunCounts) throws {
     try write("finishing the run") { db in
       try db.execute(
         sql: """
@@ -212,7 +226,8 @@ public final class SQLiteLedger: Ledger {
             lines_deposited = ?, lines_rejected = ? WHERE id = ?
           """,
         arguments: [
-          finishedAt, status, exitCode, summary.filesProcessed, summary.linesDeposited, summary.linesRejected, id,
+          finishedAt, status.rawValue, exitCode, summary.filesProcessed, summary.linesDeposited, summary.linesRejected,
+          id,
         ])
     }
   }
@@ -226,9 +241,10 @@ public final class SQLiteLedger: Ledger {
 
   private static func runRecord(_ row: Row) -> RunRecord {
     RunRecord(
-      id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], status: row["status"],
-      exitCode: row["exit_code"], filesProcessed: row["files_processed"], linesDeposited: row["lines_deposited"],
-      linesRejected: row["lines_rejected"])
+      id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"],
+      status: RunStatus(rawValue: row["status"]) ?? .failed, exitCode: row["exit_code"],
+      filesProcessed: row["files_processed"], linesDeposited: row["lines_deposited"],
+      linesRejected: row["lines_rejected"], host: row["host"] ?? "", pid: row["pid"])
   }
 
   // MARK: Files
@@ -240,7 +256,8 @@ public final class SQLiteLedger: Ledger {
         arguments: [sha256]
       ).map {
         ProcessedFile(
-          id: $0["id"], sha256: $0["sha256"], name: $0["name"], runID: $0["run_id"], disposition: $0["disposition"])
+          id: $0["id"], sha256: $0["sha256"], name: $0["name"], runID: $0["run_id"],
+          disposition: FileDisposition(rawValue: $0["disposition"]) ?? .pending)
       }
     }
   }
@@ -253,9 +270,9 @@ public final class SQLiteLedger: Ledger {
     }
   }
 
-  public func setDisposition(fileID: Int64, disposition: String) throws {
+  public func setDisposition(fileID: Int64, disposition: FileDisposition) throws {
     try write("recording where a file was moved") { db in
-      try db.execute(sql: "UPDATE files SET disposition = ? WHERE id = ?", arguments: [disposition, fileID])
+      try db.execute(sql: "UPDATE files SET disposition = ? WHERE id = ?", arguments: [disposition.rawValue, fileID])
     }
   }
 
@@ -273,8 +290,8 @@ public final class SQLiteLedger: Ledger {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
-        file.sha256, file.name, file.format.rawValue, file.sender, file.runID, file.outcome, file.lines, file.rejected,
-        file.reason, file.size, file.disposition, Timestamp.now(),
+        file.sha256, file.name, file.format.rawValue, file.sender, file.runID, file.outcome.rawValue, file.lines,
+        file.rejected, file.reason, file.size, file.disposition.rawValue, Timestamp.now(),
       ])
     return db.lastInsertedRowID
   }
@@ -330,23 +347,8 @@ public final class SQLiteLedger: Ledger {
 
   public func identityCollisions() throws -> [IdentityCollision] {
     try read("reading identity collisions") { db in
-      func side(_ deposit: String, _ file: String) -> String {
-        ["web_order_id", "line_number", "sku", "quantity", "smart_account", "virtual_account", "status"]
-          .map { "\(deposit).\($0)" }.joined(separator: ", ") + ", \(file).name, \(file).run_id"
-      }
-      let rows = try Row.fetchAll(
-        db,
-        sql: """
-          SELECT t.order_key, t.line_key, t.twin, \(side("k", "fk")), \(side("t", "ft"))
-            FROM deposits t
-            JOIN files ft ON ft.id = t.file_id
-            LEFT JOIN deposits k ON k.order_key = t.order_key AND k.line_key = t.line_key AND k.twin = 0
-            LEFT JOIN files fk ON fk.id = k.file_id
-           WHERE t.twin > 0
-           ORDER BY t.order_key, t.line_key, t.twin
-          """)
-      return rows.map { row in
-        func sideAt(_ offset: Int) -> IdentityCollision.Side {
+      try Row.fetchAll(db, sql: LedgerQueries.identityCollisionsSQL).map { row in
+        func side(_ offset: Int) -> IdentityCollision.Side {
           IdentityCollision.Side(
             webOrderID: row[offset] ?? "", lineNumber: row[offset + 1] ?? "", sku: row[offset + 2] ?? "",
             quantity: row[offset + 3] ?? 0, smartAccount: row[offset + 4] ?? "", virtualAccount: row[offset + 5] ?? "",
@@ -354,7 +356,7 @@ public final class SQLiteLedger: Ledger {
             runID: row[offset + 8] ?? "")
         }
         return IdentityCollision(
-          identity: LineIdentity(orderKey: row[0], lineKey: row[1]), kept: sideAt(3), twin: sideAt(12),
+          identity: LineIdentity(orderKey: row[0], lineKey: row[1]), kept: side(3), twin: side(12),
           twinNumber: row[2])
       }
     }
@@ -423,59 +425,72 @@ final class SQLiteDepositSession: DepositSession {
     if walDescriptor >= 0 { _ = csystem_start_writeback(walDescriptor, 0, 0) }
   }
 
-  /// Binds the deposit's fields where they lie in the batch's bytes: SQLite
-  /// reads them in place (SQLITE_STATIC) while the statement steps, instead of
-  /// copying each value. Every parameter is bound on every call, so no
-  /// pointer of an earlier batch is ever read.
-  func deposit(_ packed: PackedDeposit, in bytes: UnsafeRawBufferPointer) throws -> DepositOutcome {
-    guard let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) else {
-      throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "empty batch", sql: "INSERT INTO deposits …")
+  /// Binds each deposit's fields where they lie in the batch's bytes:
+  /// SQLite reads them in place (SQLITE_STATIC) while the statement steps,
+  /// instead of copying each value. Every parameter is bound for every row,
+  /// so no pointer of an earlier batch is ever read.
+  func deposit(_ rows: DepositRows) throws -> [DepositOutcome] {
+    var outcomes: [DepositOutcome] = []
+    outcomes.reserveCapacity(rows.count)
+    try rows.bytes.withUnsafeBytes { bytes in
+      guard let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) else {
+        if rows.isEmpty { return }
+        throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "empty batch", sql: "INSERT INTO deposits …")
+      }
+      let statement = insert
+      for index in 0..<rows.count {
+        func text(_ position: Int32, _ field: DepositField) {
+          let range = rows.range(field, at: index)
+          sqlite3_bind_text(statement, position, base + range.lowerBound, Int32(range.count), nil)
+        }
+        let row = rows.rows[index]
+        text(1, .webOrderID)
+        text(2, .lineNumber)
+        text(3, .sku)
+        sqlite3_bind_int64(statement, 4, Int64(row.quantity))
+        text(5, .licenseType)
+        if let months = row.termMonths {
+          sqlite3_bind_int64(statement, 6, Int64(months))
+        } else {
+          sqlite3_bind_null(statement, 6)
+        }
+        if row.hasStartDate { text(7, .startDate) } else { sqlite3_bind_null(statement, 7) }
+        text(8, .smartAccount)
+        text(9, .virtualAccount)
+        text(10, .status)
+        text(11, .source)
+        sqlite3_bind_int64(statement, 12, fileID)
+        sqlite3_bind_int64(statement, 13, Int64(row.record))
+        text(14, .salesOrder)
+        text(15, .purchaseOrder)
+        text(16, .orderDate)
+        text(17, .endCustomer)
+        text(18, .orderKey)
+        text(19, .lineKey)
+        let code = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard code == SQLITE_DONE else {
+          throw DatabaseError(
+            resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+            sql: "INSERT INTO deposits …")
+        }
+        insertedSinceWriteback += 1
+        if insertedSinceWriteback == 16384 { startWalWriteback() }
+        if sqlite3_changes(db.sqliteConnection) == 1 {
+          outcomes.append(.deposited)
+          continue
+        }
+        let deposit = rows.deposit(at: index)
+        let arguments: StatementArguments = [rows.string(.orderKey, at: index), rows.string(.lineKey, at: index)]
+        guard let existing = try Row.fetchOne(findExisting, arguments: arguments) else {
+          outcomes.append(.deposited)
+          continue
+        }
+        let stored = Self.deposit(from: existing)
+        outcomes.append(stored.hasSameContent(as: deposit) ? .duplicate : .conflicting(existing: stored))
+      }
     }
-    let statement = insert
-    func text(_ index: Int32, _ field: PackedField) {
-      let range = packed.range(field)
-      sqlite3_bind_text(statement, index, base + range.lowerBound, Int32(range.count), nil)
-    }
-    text(1, .webOrderID)
-    text(2, .lineNumber)
-    text(3, .sku)
-    sqlite3_bind_int64(statement, 4, Int64(packed.quantity))
-    text(5, .licenseType)
-    if let months = packed.termMonths {
-      sqlite3_bind_int64(statement, 6, Int64(months))
-    } else {
-      sqlite3_bind_null(statement, 6)
-    }
-    if packed.hasStartDate { text(7, .startDate) } else { sqlite3_bind_null(statement, 7) }
-    text(8, .smartAccount)
-    text(9, .virtualAccount)
-    text(10, .status)
-    text(11, .source)
-    sqlite3_bind_int64(statement, 12, fileID)
-    sqlite3_bind_int64(statement, 13, Int64(packed.record))
-    text(14, .salesOrder)
-    text(15, .purchaseOrder)
-    text(16, .orderDate)
-    text(17, .endCustomer)
-    text(18, .orderKey)
-    text(19, .lineKey)
-    let code = sqlite3_step(statement)
-    sqlite3_reset(statement)
-    guard code == SQLITE_DONE else {
-      throw DatabaseError(
-        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-        sql: "INSERT INTO deposits …")
-    }
-    insertedSinceWriteback += 1
-    if insertedSinceWriteback == 16384 { startWalWriteback() }
-    if sqlite3_changes(db.sqliteConnection) == 1 { return .deposited }
-    let deposit = packed.deposit(in: bytes)
-    let arguments: StatementArguments = [packed.string(.orderKey, in: bytes), packed.string(.lineKey, in: bytes)]
-    guard let row = try Row.fetchOne(findExisting, arguments: arguments) else {
-      return .deposited
-    }
-    let existing = Self.deposit(from: row)
-    return existing.hasSameContent(as: deposit) ? .duplicate : .conflicting(existing: existing)
+    return outcomes
   }
 
   func withdrawOrder(_ orderKey: String) throws -> [Deposit] {
@@ -488,7 +503,11 @@ final class SQLiteDepositSession: DepositSession {
 
   /// Bound through the C API: a file with many bad lines records a reject
   /// per line, and building GRDB's arguments cost more than the insert.
-  func recordReject(_ reject: Reject) throws {
+  func recordRejects(_ rejects: [Reject]) throws {
+    for reject in rejects { try recordReject(reject) }
+  }
+
+  private func recordReject(_ reject: Reject) throws {
     let statement = insertReject.sqliteStatement
     // SQLITE_TRANSIENT: SQLite copies each text before the call returns.
     let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -525,10 +544,14 @@ final class SQLiteDepositSession: DepositSession {
   /// Looked up through rejects_identity (order key, line key): the unary
   /// `+` keeps the planner off rejects_by_file, which would scan every
   /// reject of the file per lookup.
-  func isOrderRejected(_ orderKey: String) throws -> Bool {
-    try Bool.fetchOne(
-      db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM rejects WHERE order_key = ? AND +file_id = ?)"),
-      arguments: [orderKey, fileID]) ?? false
+  func rejectedOrders(among orderKeys: Set<String>) throws -> Set<String> {
+    let statement = try db.cachedStatement(
+      sql: "SELECT EXISTS (SELECT 1 FROM rejects WHERE order_key = ? AND +file_id = ?)")
+    var found: Set<String> = []
+    for key in orderKeys where try Bool.fetchOne(statement, arguments: [key, fileID]) == true {
+      found.insert(key)
+    }
+    return found
   }
 
   func finish(lines: Int, rejected: Int, sha256: String) throws {

@@ -6,6 +6,10 @@ public enum AccountType: String, Sendable, Equatable, Codable, CaseIterable {
   case holding
   /// A small business's account, identified by an email address at a public mail domain.
   case limitedUse = "limited-use"
+
+  /// How licenses deposited into an account of this type stand: the one
+  /// place that decides whether a deposit is held.
+  public var depositStatus: DepositStatus { self == .holding ? .held : .available }
 }
 
 /// A Smart Account as the registry knows it.

@@ -1,4 +1,4 @@
-import CSystem
+import CSmartDepositSystem
 import Foundation
 
 /// Writes RFC 4180 CSV that is safe to open in a spreadsheet: a cell that

@@ -72,7 +72,7 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
 
   /// Builds the report from the ledger and, optionally, an SSM license export.
   public static func build(
-    ledger: SQLiteLedger, against: String?, since: String?, until: String?, asOf: String, holdingMaxAgeDays: Int,
+    ledger: Ledger, against: String?, since: String?, until: String?, asOf: String, holdingMaxAgeDays: Int,
     limits: InputLimits = InputLimits()
   ) throws -> ReconciliationReport {
     let lines = try ledger.reconciliationLines(since: since, until: until)

@@ -15,10 +15,6 @@ public final class RunReportWriter: ReportSink {
   private(set) var firstRejects: [Reject] = []
   static let htmlRejectLimit = 2000
 
-  public static let depositsHeader = [
-    "run_id", "file", "web_order_id", "line_number", "sku", "quantity", "license_type", "term_months",
-    "start_date", "smart_account", "virtual_account", "status",
-  ]
   public static let rejectsHeader = ["file", "record", "web_order_id", "line_number", "code", "message"]
 
   /// Creates the partial folder and opens the CSV reports; fails early when
@@ -34,7 +30,7 @@ public final class RunReportWriter: ReportSink {
     }
     deposits = try BufferedFileWriter(path: (partialFolder as NSString).appendingPathComponent("deposits.csv"))
     rejects = try BufferedFileWriter(path: (partialFolder as NSString).appendingPathComponent("rejects.csv"))
-    try deposits.write(CSVFormatter.row(Self.depositsHeader))
+    try deposits.write(CSVFormatter.row(DepositRowFormatter.header))
     try rejects.write(CSVFormatter.row(Self.rejectsHeader))
   }
 

@@ -29,7 +29,7 @@ public struct Router: Sendable {
         quantity: validated.quantity, licenseType: validated.licenseType, termMonths: validated.termMonths,
         startDate: validated.startDate, smartAccount: account.identifier,
         virtualAccount: validated.virtualAccount, endCustomer: line.endCustomer,
-        status: account.type == .holding ? .held : .available, source: sender.name, record: line.record))
+        status: account.type.depositStatus, source: sender.name, record: line.record))
   }
 
   /// Why the sender may not deposit into the account, or nil when it may.

@@ -1,86 +1,39 @@
-/// The text fields of a packed deposit, in their order in a batch's bytes.
-enum PackedField: Int {
-  case webOrderID, lineNumber, sku, licenseType, startDate, smartAccount, virtualAccount, status, source
-  case salesOrder, purchaseOrder, orderDate, endCustomer
-  /// The line's identity by meaning (`LineIdentity`): what the ledger keys it by.
-  case orderKey, lineKey
-  /// The deposit's `deposits.csv` row, formatted by the parsing stage.
-  case reportRow
-}
-
-/// A deposit as the parsing stage hands it to the ledger stage: its text
-/// fields, its identity keys and its report row lie one after another in the
-/// batch's bytes.
-/// The ledger binds them in place and the report copies the row as it is, so
-/// the writing side neither builds nor reference-counts a `String` per field
-/// on the common path; `deposit(in:)` rebuilds the full value for the rare
-/// ones (a duplicate, a conflict, a rejected order).
-public struct PackedDeposit: Sendable {
-  /// Where the first field starts in the batch's bytes.
-  var start: Int
-  /// Where each field ends, counted from `start`, indexed by `PackedField`.
-  var ends: SIMD16<UInt32>
-  var quantity: Int
-  var termMonths: Int?
-  var record: Int
-  var hasStartDate: Bool
-  var held: Bool
-
-  func range(_ field: PackedField) -> Range<Int> {
-    let index = field.rawValue
-    // Loaded from memory: a variable index into a SIMD vector compiles to
-    // a spill and a reload per access.
-    return withUnsafeBytes(of: ends) { raw in
-      let from = index == 0 ? 0 : Int(raw.load(fromByteOffset: (index - 1) * 4, as: UInt32.self))
-      let to = Int(raw.load(fromByteOffset: index * 4, as: UInt32.self))
-      return (start + from)..<(start + to)
-    }
-  }
-
-  func bytes(_ field: PackedField, in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-    UnsafeRawBufferPointer(rebasing: buffer[range(field)])
-  }
-
-  func string(_ field: PackedField, in buffer: UnsafeRawBufferPointer) -> String {
-    String(decoding: bytes(field, in: buffer), as: UTF8.self)
-  }
-
-  /// The deposit as a value of its own.
-  func deposit(in buffer: UnsafeRawBufferPointer) -> Deposit {
-    Deposit(
-      webOrderID: string(.webOrderID, in: buffer), lineNumber: string(.lineNumber, in: buffer),
-      salesOrder: string(.salesOrder, in: buffer), purchaseOrder: string(.purchaseOrder, in: buffer),
-      orderDate: string(.orderDate, in: buffer), sku: string(.sku, in: buffer), quantity: quantity,
-      licenseType: LicenseType(rawValue: string(.licenseType, in: buffer)) ?? .perpetual, termMonths: termMonths,
-      startDate: hasStartDate ? string(.startDate, in: buffer) : nil,
-      smartAccount: string(.smartAccount, in: buffer), virtualAccount: string(.virtualAccount, in: buffer),
-      endCustomer: string(.endCustomer, in: buffer), status: held ? .held : .available,
-      source: string(.source, in: buffer), record: record)
-  }
-}
-
-/// What the parsing stage hands to the ledger stage, one per record read.
+/// What the preparing stage hands to the ledger stage, one per record read.
 enum LineEvent: Sendable {
-  /// A line that passed validation and routing, packed in the batch's bytes.
-  case deposit(PackedDeposit)
+  /// A line that passed validation and routing: row `index` of the batch's deposit rows.
+  case deposit(Int)
   /// A line rejected by parsing, validation or routing, with its own reason.
   case reject(Reject)
 }
 
-/// A batch of events and the bytes their deposits are packed in.
+/// A batch of events in file order, the deposit rows they refer to, and
+/// each deposit's `deposits.csv` row, formatted by the preparing stage so
+/// that the writing side copies it as it is.
 struct DepositBatch: Sendable {
   var events: [LineEvent] = []
-  var bytes: [UInt8] = []
+  var rows: DepositRows
+  /// The report rows of the deposits, one after another.
+  var reportBytes: [UInt8] = []
+  /// Where each deposit's report row ends in `reportBytes`.
+  var reportEnds: [Int] = []
 
   init(capacity: Int) {
     events.reserveCapacity(capacity)
-    bytes.reserveCapacity(capacity * 320)
+    rows = DepositRows(capacity: capacity)
+    reportBytes.reserveCapacity(capacity * 160)
+    reportEnds.reserveCapacity(capacity)
   }
 
   var count: Int { events.count }
 
   mutating func reject(_ reject: Reject) {
     events.append(.reject(reject))
+  }
+
+  /// The report row of deposit `index`.
+  func withReportRow<T>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+    let start = index == 0 ? 0 : reportEnds[index - 1]
+    return try reportBytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<reportEnds[index]])) }
   }
 
   /// Packs a validated and routed line's deposit, with its report row when
@@ -90,43 +43,37 @@ struct DepositBatch: Sendable {
     _ line: OrderLine, _ checked: LineValidator.Checked, from sender: Sender, formatter: DepositRowFormatter?
   ) {
     let smartAccount = checked.entry.account.identifier
-    let held = checked.entry.account.type == .holding
+    let status = checked.entry.account.type.depositStatus
     let source = sender.name
-    let start = bytes.count
-    var ends = SIMD16<UInt32>()
-    func put(_ text: String, _ field: PackedField) {
-      var text = text
-      text.withUTF8 { bytes.append(contentsOf: $0) }
-      ends[field.rawValue] = UInt32(bytes.count - start)
-    }
-    let status: DepositStatus = held ? .held : .available
     let startDate = checked.hasStartDate ? line.startDate : ""
-    put(line.webOrderID, .webOrderID)
-    put(line.lineNumber, .lineNumber)
     let sku = LineIdentity.skuKey(line.sku)
-    put(sku, .sku)
-    put(checked.licenseType.rawValue, .licenseType)
-    put(startDate, .startDate)
-    put(smartAccount, .smartAccount)
-    put(checked.virtualAccount, .virtualAccount)
-    put(status.rawValue, .status)
-    put(source, .source)
-    put(line.salesOrder, .salesOrder)
-    put(line.purchaseOrder, .purchaseOrder)
-    put(line.orderDate, .orderDate)
-    put(line.endCustomer, .endCustomer)
-    put(LineIdentity.orderKey(line.webOrderID), .orderKey)
-    put(LineIdentity.lineKey(line.lineNumber), .lineKey)
+    rows.append(
+      texts: { field in
+        switch field {
+        case .webOrderID: line.webOrderID
+        case .lineNumber: line.lineNumber
+        case .sku: sku
+        case .licenseType: checked.licenseType.rawValue
+        case .startDate: startDate
+        case .smartAccount: smartAccount
+        case .virtualAccount: checked.virtualAccount
+        case .status: status.rawValue
+        case .source: source
+        case .salesOrder: line.salesOrder
+        case .purchaseOrder: line.purchaseOrder
+        case .orderDate: line.orderDate
+        case .endCustomer: line.endCustomer
+        case .orderKey: LineIdentity.orderKey(line.webOrderID)
+        case .lineKey: LineIdentity.lineKey(line.lineNumber)
+        }
+      }, quantity: checked.quantity, termMonths: checked.termMonths, record: line.record,
+      hasStartDate: checked.hasStartDate, held: status == .held)
     formatter?.append(
       webOrderID: line.webOrderID, lineNumber: line.lineNumber, sku: sku, quantity: checked.quantity,
       licenseType: checked.licenseType, termMonths: checked.termMonths, startDate: startDate,
-      smartAccount: smartAccount, virtualAccount: checked.virtualAccount, status: status, to: &bytes)
-    ends[PackedField.reportRow.rawValue] = UInt32(bytes.count - start)
-    events.append(
-      .deposit(
-        PackedDeposit(
-          start: start, ends: ends, quantity: checked.quantity, termMonths: checked.termMonths, record: line.record,
-          hasStartDate: checked.hasStartDate, held: held)))
+      smartAccount: smartAccount, virtualAccount: checked.virtualAccount, status: status, to: &reportBytes)
+    reportEnds.append(reportBytes.count)
+    events.append(.deposit(rows.count - 1))
   }
 }
 

@@ -9,6 +9,20 @@ public struct InboxFile: Sendable, Equatable {
   public var sender: Sender
   public var format: InputFormat
   public var size: Int64
+  /// Modification time as found, in seconds since 1970 (part of a file's claim).
+  public var modified: Double = 0
+
+  public init(path: String, name: String, sender: Sender, format: InputFormat, size: Int64, modified: Double = 0) {
+    self.path = path
+    self.name = name
+    self.sender = sender
+    self.format = format
+    self.size = size
+    self.modified = modified
+  }
+
+  /// The claim a runner takes on this file before reading it.
+  public var claim: FileClaim { FileClaim(path: path, size: size, modified: modified) }
 }
 
 /// What discovery found: files ready to take, in name order, and the rest with reasons.
@@ -106,7 +120,9 @@ public struct Discovery: Sendable {
           continue
         }
         result.ready.append(
-          InboxFile(path: path, name: shown, sender: sender, format: format, size: Int64(info.st_size)))
+          InboxFile(
+            path: path, name: shown, sender: sender, format: format, size: Int64(info.st_size),
+            modified: modified.timeIntervalSince1970))
       case S_IFLNK:
         result.notTaken.append(.init(name: shown, reason: "a symbolic link; only regular files are read"))
       default:

@@ -29,7 +29,12 @@ public struct FileChecker {
       "smartdeposit-check-\(UUID().uuidString)"
     ).path
     defer { try? FileManager.default.removeItem(atPath: scratch) }
-    let ledger = try SQLiteLedger(path: (scratch as NSString).appendingPathComponent("check.sqlite"))
+    // A scratch ledger of the embedded kind, whatever the configured one is.
+    var scratchConfig = config
+    scratchConfig.ledgerPath = (scratch as NSString).appendingPathComponent("check.sqlite")
+    scratchConfig.ledgerPostgres = nil
+    let ledger = try LedgerOpener.open(scratchConfig, access: .write)
+    defer { ledger.close() }
     var problems: [Problem] = []
     let (accounts, accountProblems) = try AccountsFile.read(config: config)
     for problem in accountProblems {

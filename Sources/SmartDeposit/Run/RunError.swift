@@ -8,6 +8,8 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
   case locked(String)
   /// An I/O or ledger failure stopped the run (74).
   case io(String)
+  /// A read-only command found no ledger where the configuration points (66).
+  case ledgerMissing(path: String, key: String, config: String)
 
   public var description: String {
     switch self {
@@ -15,13 +17,15 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     case .inputMissing(let path): "\(path): no such file"
     case .locked(let path): "another run holds the lock \(path); nothing was done"
     case .io(let message): message
+    case .ledgerMissing(let path, let key, let config):
+      "no ledger at \(path) (\(key) in \(config)); a run, a transfer or `accounts sync` creates it"
     }
   }
 
   /// The sysexits code for this error.
   public var exitCode: Int32 {
     switch self {
-    case .inboxMissing, .inputMissing: 66
+    case .inboxMissing, .inputMissing, .ledgerMissing: 66
     case .locked: 75
     case .io: 74
     }

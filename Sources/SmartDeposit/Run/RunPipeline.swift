@@ -38,7 +38,12 @@ public struct RunPipeline {
   /// Runs once. Throws `RunError` when the run cannot start or must stop;
   /// what it had committed by then is complete and consistent.
   public func run() throws -> RunResult {
-    let lock = try RunLock(ledgerPath: config.ledgerPath, waitSeconds: options.waitSeconds)
+    // SQLite: one run at a time, under a lock beside the ledger. PostgreSQL:
+    // runs side by side, each file claimed by one of them.
+    var lock: RunLock?
+    if case .sqlite(let path) = config.ledger {
+      lock = try RunLock(ledgerPath: path, waitSeconds: options.waitSeconds)
+    }
     defer { withExtendedLifetime(lock) {} }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: config.inbox, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -55,18 +60,25 @@ public struct RunPipeline {
     } catch {
       throw RunError.io("\(error)")
     }
-    let ledger: SQLiteLedger
+    let ledger: Ledger
     do {
-      ledger = try SQLiteLedger(path: config.ledgerPath, dryRun: options.dryRun)
+      ledger = try LedgerOpener.open(config, access: .write, dryRun: options.dryRun)
     } catch {
       RunReportWriter.removePartial(reportsDir: config.reportsDir, runID: runID)
-      throw RunError.io("\(error)")
+      throw (error as? RunError) ?? RunError.io("\(error)")
     }
     defer { ledger.close() }
     var summary = RunSummary(runID: runID, startedAt: startedAt)
     summary.dryRun = options.dryRun
+    var keeper: LeaseKeeper?
+    defer { keeper?.stop() }
     do {
-      let died = try ledger.startRun(id: runID, startedAt: startedAt)
+      let died = try ledger.startRun(RunStart(id: runID, startedAt: startedAt))
+      if case .fileClaims(let timeout) = ledger.coordination, !options.dryRun,
+        let renew = ledger.leaseRenewal(runID: runID)
+      {
+        keeper = LeaseKeeper(every: timeout / 3, renew: renew, log: options.log)
+      }
       for run in died {
         summary.recoveredRuns.append(run.id)
         RunReportWriter.removePartial(reportsDir: config.reportsDir, runID: run.id)
@@ -81,7 +93,7 @@ public struct RunPipeline {
       summary.exitCode = 74
       summary.finishedAt = Timestamp.now()
       try? ledger.finishRun(
-        id: runID, finishedAt: summary.finishedAt, exitCode: 74, status: "failed", summary: counts(summary))
+        id: runID, finishedAt: summary.finishedAt, exitCode: 74, status: .failed, summary: counts(summary))
       try? report.finish(summary: summary)
       throw (error as? RunError) ?? RunError.io("\(error)")
     }
@@ -90,7 +102,7 @@ public struct RunPipeline {
     do {
       try report.finish(summary: summary)
       try ledger.finishRun(
-        id: runID, finishedAt: summary.finishedAt, exitCode: summary.exitCode, status: "completed",
+        id: runID, finishedAt: summary.finishedAt, exitCode: summary.exitCode, status: .completed,
         summary: counts(summary))
     } catch {
       throw RunError.io("\(error)")
@@ -116,7 +128,7 @@ public struct RunPipeline {
   }
 
   private func processInbox(
-    ledger: SQLiteLedger, report: RunReportWriter, runID: String, summary: inout RunSummary
+    ledger: Ledger, report: RunReportWriter, runID: String, summary: inout RunSummary
   ) throws {
     let found = try Discovery(config: config).discover()
     summary.notTaken = found.notTaken
@@ -134,10 +146,37 @@ public struct RunPipeline {
     // order as before. Not while a progress line is shown, which follows
     // one file at a time.
     var ahead: PreparedFile?
+    defer { ahead?.stop() }
+    // With claims, a file is taken only once this run holds its claim; the
+    // next file is claimed before it is read ahead.
+    var claimed: Set<String> = []
+    func claim(_ file: InboxFile) throws -> Bool {
+      if claimed.contains(file.path) { return true }
+      guard case .fileClaims = ledger.coordination else { return true }
+      guard try ledger.claimFile(file.claim, runID: runID) else { return false }
+      // Another runner may have filed it away between discovery and the claim.
+      var info = stat()
+      guard stat(file.path, &info) == 0, Int64(info.st_size) == file.size,
+        Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9 == file.modified
+      else {
+        try ledger.releaseClaim(file.claim, runID: runID)
+        return false
+      }
+      claimed.insert(file.path)
+      return true
+    }
     for (index, file) in found.ready.enumerated() {
       let prepared = ahead
       ahead = nil
-      if options.progress == nil, index + 1 < found.ready.count, found.ready[index + 1].format != .transfer {
+      guard try claim(file) else {
+        prepared?.stop()
+        summary.files.seen -= 1
+        options.log("taken by another runner: \(file.name)")
+        continue
+      }
+      if options.progress == nil, index + 1 < found.ready.count, found.ready[index + 1].format != .transfer,
+        try claim(found.ready[index + 1])
+      {
         var reader = processor
         reader.progress = nil
         ahead = reader.readAhead(found.ready[index + 1], runID: runID, reporting: true)
@@ -152,6 +191,9 @@ public struct RunPipeline {
       } else {
         processor.progress = nil
       }
+      defer {
+        if claimed.remove(file.path) != nil { try? ledger.releaseClaim(file.claim, runID: runID) }
+      }
       let detail = try take(
         file, prepared: prepared, processor: processor, transfers: transfers, ledger: ledger, report: report,
         runID: runID, summary: &summary)
@@ -163,10 +205,11 @@ public struct RunPipeline {
   /// Takes one file: skip it as a duplicate, deposit it, or quarantine it; then files it away.
   private func take(
     _ file: InboxFile, prepared: PreparedFile?, processor: OrderFileProcessor, transfers: TransferProcessor,
-    ledger: SQLiteLedger, report: RunReportWriter, runID: String, summary: inout RunSummary
+    ledger: Ledger, report: RunReportWriter, runID: String, summary: inout RunSummary
   ) throws -> RunSummary.FileDetail {
-    // Whatever becomes of the file, stages read ahead for it stop with it.
-    defer { prepared?.cancel() }
+    // Whatever becomes of the file, stages read ahead for it stop with it,
+    // and their threads end before it is moved.
+    defer { prepared?.stop() }
     var detail = RunSummary.FileDetail(
       name: file.name, format: file.format.rawValue, outcome: "processed", sender: file.sender.name)
     // A file is hashed before it is parsed only when it could be a duplicate:
@@ -184,7 +227,7 @@ public struct RunPipeline {
       return RunSummary.FileDetail(
         name: file.name, format: file.format.rawValue, outcome: "unreadable", reason: "\(error)")
     }
-    if let sha256, let earlier = try ledger.processedFile(sha256: sha256) {
+    func duplicate(of earlier: ProcessedFile, sha256: String) -> RunSummary.FileDetail {
       detail.sha256 = sha256
       summary.files.duplicate += 1
       detail.outcome = "duplicate"
@@ -193,6 +236,9 @@ public struct RunPipeline {
         detail.movedTo = archive(file, fileID: earlier.id, ledger: ledger, runID: runID, summary: &summary)
       }
       return detail
+    }
+    if let sha256, let earlier = try ledger.processedFile(sha256: sha256) {
+      return duplicate(of: earlier, sha256: sha256)
     }
     do {
       if file.format == .transfer {
@@ -218,6 +264,11 @@ public struct RunPipeline {
         detail.deposited = counts.deposited
         detail.duplicate = counts.duplicate
       }
+    } catch is DuplicateFileError {
+      // Another runner committed the same content while this one read it.
+      let hash = try sha256 ?? sha256OfFile(atPath: file.path)
+      if let earlier = try ledger.processedFile(sha256: hash) { return duplicate(of: earlier, sha256: hash) }
+      throw RunError.io("\(file.name): reported as a duplicate, but no processed file has its content")
     } catch let error as IngestError {
       if processor.progress != nil { options.progress?("") }
       if error.cause == .changedWhileReading {
@@ -236,7 +287,7 @@ public struct RunPipeline {
         try ledger.recordQuarantine(
           FileRecord(
             sha256: hash, name: file.name, format: file.format, sender: file.sender.name, runID: runID,
-            outcome: "quarantined", lines: 0, rejected: 0, reason: error.description, disposition: "quarantined"))
+            outcome: .quarantined, lines: 0, rejected: 0, reason: error.description, disposition: .quarantined))
         detail.movedTo = quarantine(file, error: error, runID: runID, summary: &summary)
       }
       return detail
@@ -247,7 +298,7 @@ public struct RunPipeline {
       if config.onSuccess == .move {
         detail.movedTo = archive(file, fileID: fileID, ledger: ledger, runID: runID, summary: &summary)
       } else {
-        try ledger.setDisposition(fileID: fileID, disposition: "kept")
+        try ledger.setDisposition(fileID: fileID, disposition: .kept)
       }
     }
     return detail
@@ -271,7 +322,7 @@ public struct RunPipeline {
   ) -> String {
     do {
       let destination = try FileMover.move(file.path, name: file.name, into: config.archive, runID: runID)
-      try ledger.setDisposition(fileID: fileID, disposition: "archived")
+      try ledger.setDisposition(fileID: fileID, disposition: .archived)
       return destination
     } catch {
       summary.errors.append("\(file.name): deposited, but not archived: \(error); the next run archives it")
@@ -338,10 +389,14 @@ extension RunPipeline {
   /// is recorded by content, so applying it again is a no-op.
   public func applyTransferFile(path: String, sender: Sender) throws -> TransferResult {
     guard FileManager.default.fileExists(atPath: path) else { throw RunError.inputMissing(path) }
-    let lock = try RunLock(ledgerPath: config.ledgerPath, waitSeconds: options.waitSeconds)
+    var lock: RunLock?
+    if case .sqlite(let ledgerPath) = config.ledger {
+      lock = try RunLock(ledgerPath: ledgerPath, waitSeconds: options.waitSeconds)
+    }
     defer { withExtendedLifetime(lock) {} }
     do {
-      let ledger = try SQLiteLedger(path: config.ledgerPath)
+      let ledger = try LedgerOpener.open(config, access: .write)
+      defer { ledger.close() }
       let (accounts, _) = try AccountsFile.read(config: config)
       _ = try ledger.syncRegistry(accounts)
       let sha256 = try sha256OfFile(atPath: path)
@@ -355,7 +410,7 @@ extension RunPipeline {
       let file = InboxFile(path: PathUtilities.absolute(path), name: path, sender: sender, format: .transfer, size: 0)
       let counts = try processor.process(file, sha256: sha256, runID: runID, ledger: ledger, report: sink)
       if let fileID = try ledger.processedFile(sha256: sha256)?.id {
-        try ledger.setDisposition(fileID: fileID, disposition: "kept")
+        try ledger.setDisposition(fileID: fileID, disposition: .kept)
       }
       return TransferResult(counts: counts, rejects: sink.rejects, duplicateOf: nil)
     } catch let error as RunError {

@@ -28,7 +28,7 @@ public struct TransferProcessor {
     let validator = TransferValidator(registry: registry, maxQuantity: maxQuantity)
     let record = FileRecord(
       sha256: sha256, name: file.name, format: .transfer, sender: file.sender.name, runID: runID,
-      outcome: "processed", lines: 0, rejected: 0, reason: "", disposition: "pending")
+      outcome: .processed, lines: 0, rejected: 0, reason: "", disposition: .pending)
     try report?.beginFile()
     do {
       return try apply(file, sha256: sha256, record: record, validator: validator, ledger: ledger, report: report)
@@ -46,8 +46,9 @@ public struct TransferProcessor {
       let reader = try TransferReader(path: file.path, displayName: file.name, limits: limits)
       var counts = TransferCounts()
       func reject(_ code: RejectCode, _ message: String, order: String, line: String, record: Int) throws {
-        try session.recordReject(
-          Reject(file: file.name, record: record, webOrderID: order, lineNumber: line, code: code, message: message))
+        try session.recordRejects([
+          Reject(file: file.name, record: record, webOrderID: order, lineNumber: line, code: code, message: message)
+        ])
         counts.rejected += 1
         counts.rejectsByCode[code, default: 0] += 1
       }

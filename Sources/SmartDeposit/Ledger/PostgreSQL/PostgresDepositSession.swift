@@ -1,0 +1,278 @@
+import PostgresNIO
+
+/// One file's transaction on the PostgreSQL ledger: a batch of deposits is
+/// one `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING`
+/// (one round trip), plus one look-up of what the ledger already holds for
+/// the rows it did not insert (only when there are any).
+final class PostgresDepositSession: DepositSession {
+  private let session: PostgresSession
+  private let fileID: Int64
+  private let file: FileRecord
+
+  init(session: PostgresSession, fileID: Int64, file: FileRecord) {
+    self.session = session
+    self.fileID = fileID
+    self.file = file
+  }
+
+  static let depositColumns = """
+    web_order_id, line_number, sales_order, purchase_order, order_date, sku, quantity, license_type, term_months, \
+    start_date, smart_account, virtual_account, end_customer, status, source, record
+    """
+
+  static func deposit(_ row: PostgresRow) throws -> Deposit {
+    let cells = row.makeRandomAccess()
+    return Deposit(
+      webOrderID: try cells.string(0), lineNumber: try cells.string(1), salesOrder: try cells.string(2),
+      purchaseOrder: try cells.string(3), orderDate: try cells.string(4), sku: try cells.string(5),
+      quantity: try cells.int(6), licenseType: LicenseType(rawValue: try cells.string(7)) ?? .perpetual,
+      termMonths: try cells.optionalInt(8), startDate: try cells.optionalString(9),
+      smartAccount: try cells.string(10), virtualAccount: try cells.string(11), endCustomer: try cells.string(12),
+      status: DepositStatus(rawValue: try cells.string(13)) ?? .available, source: try cells.string(14),
+      record: try cells.int(15))
+  }
+
+  func deposit(_ rows: DepositRows) throws -> [DepositOutcome] {
+    guard !rows.isEmpty else { return [] }
+    var texts: [DepositField: [String]] = [:]
+    let textFields: [DepositField] = [
+      .webOrderID, .lineNumber, .sku, .licenseType, .startDate, .smartAccount, .virtualAccount, .status, .source,
+      .salesOrder, .purchaseOrder, .orderDate, .endCustomer, .orderKey, .lineKey,
+    ]
+    for field in textFields { texts[field] = [] }
+    var quantities: [Int] = []
+    var terms: [Int] = []
+    var records: [Int] = []
+    for index in 0..<rows.count {
+      for field in textFields { texts[field, default: []].append(rows.string(field, at: index)) }
+      quantities.append(rows.quantity(at: index))
+      // 0 stands for no term (a term is 1 to 120 months).
+      terms.append(rows.termMonths(at: index) ?? 0)
+      records.append(rows.record(at: index))
+    }
+    var binds = PostgresBindings()
+    for field in textFields { binds.append(texts[field] ?? []) }
+    binds.append(quantities)
+    binds.append(terms)
+    binds.append(records)
+    binds.append(Int(fileID))
+    // Rows go in in file order (ordinality), so that of two rows of one
+    // identity in a batch the first is deposited and the second meets it;
+    // what comes back is the position of each row deposited.
+    let inserted = try session.query(
+      """
+      WITH input AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                             $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                             $15::text[], $16::bigint[], $17::bigint[], $18::bigint[])
+               WITH ORDINALITY AS x(w, l, s, lt, sd, sa, va, st, so, sls, po, od, ec, ok, lk, q, tm, r, n)
+      ), inserted AS (
+        INSERT INTO deposits(web_order_id, line_number, sku, license_type, start_date, smart_account,
+          virtual_account, status, source, sales_order, purchase_order, order_date, end_customer, order_key,
+          line_key, quantity, term_months, record, file_id)
+        SELECT w, l, s, lt, NULLIF(sd, ''), sa, va, st, so, sls, po, od, ec, ok, lk, q, NULLIF(tm, 0), r, $19
+          FROM input ORDER BY n
+        ON CONFLICT (order_key, line_key, twin) DO NOTHING
+        RETURNING order_key, line_key
+      )
+      SELECT MIN(input.n) FROM input JOIN inserted ON inserted.order_key = input.ok AND inserted.line_key = input.lk
+       GROUP BY inserted.order_key, inserted.line_key
+      """, binds, operation: "depositing \(file.name)")
+    var depositedPositions: Set<Int> = []
+    for row in inserted { depositedPositions.insert(try row.makeRandomAccess().int(0) - 1) }
+    var outcomes = [DepositOutcome](repeating: .deposited, count: rows.count)
+    var notInserted: [Int] = []
+    for index in 0..<rows.count where !depositedPositions.contains(index) {
+      notInserted.append(index)
+    }
+    guard !notInserted.isEmpty else { return outcomes }
+    notInserted.sort()
+    var lookup = PostgresBindings()
+    lookup.append(notInserted.map { rows.string(.orderKey, at: $0) })
+    lookup.append(notInserted.map { rows.string(.lineKey, at: $0) })
+    var existing: [LineIdentity: Deposit] = [:]
+    for row in try session.query(
+      """
+      SELECT \(Self.depositColumns), order_key, line_key FROM deposits
+       WHERE twin = 0 AND (order_key, line_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+      """, lookup, operation: "depositing \(file.name)")
+    {
+      let cells = row.makeRandomAccess()
+      existing[LineIdentity(orderKey: try cells.string(16), lineKey: try cells.string(17))] = try Self.deposit(row)
+    }
+    for index in notInserted {
+      let deposit = rows.deposit(at: index)
+      guard let stored = existing[rows.identity(at: index)] else { continue }
+      outcomes[index] = stored.hasSameContent(as: deposit) ? .duplicate : .conflicting(existing: stored)
+    }
+    return outcomes
+  }
+
+  func withdrawOrder(_ orderKey: String) throws -> [Deposit] {
+    var binds = PostgresBindings()
+    binds.append(orderKey)
+    binds.append(Int(fileID))
+    return try session.query(
+      "DELETE FROM deposits WHERE order_key = $1 AND file_id = $2 RETURNING \(Self.depositColumns)", binds,
+      operation: "depositing \(file.name)"
+    ).map(Self.deposit).sorted { $0.record < $1.record }
+  }
+
+  func recordRejects(_ rejects: [Reject]) throws {
+    guard !rejects.isEmpty else { return }
+    var binds = PostgresBindings()
+    let identities = rejects.map { LineIdentity(webOrderID: $0.webOrderID, lineNumber: $0.lineNumber) }
+    binds.append(file.runID)
+    binds.append(Int(fileID))
+    binds.append(rejects.map(\.file))
+    binds.append(rejects.map(\.record))
+    binds.append(rejects.map(\.webOrderID))
+    binds.append(rejects.map(\.lineNumber))
+    binds.append(rejects.map(\.code.rawValue))
+    binds.append(rejects.map(\.message))
+    binds.append(rejects.map(\.sku))
+    // -1 stands for no quantity (a quantity is at least 1).
+    binds.append(rejects.map { $0.quantity ?? -1 })
+    binds.append(rejects.map(\.smartAccount))
+    binds.append(identities.map(\.order))
+    binds.append(identities.map(\.line))
+    try session.query(
+      """
+      INSERT INTO rejects(run_id, file_id, file, record, web_order_id, line_number, code, message, sku, quantity,
+        smart_account, order_key, line_key)
+      SELECT $1, $2, f, r, w, l, c, m, s, NULLIF(q, -1), sa, ok, lk
+        FROM unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                    $10::bigint[], $11::text[], $12::text[], $13::text[])
+             WITH ORDINALITY AS x(f, r, w, l, c, m, s, q, sa, ok, lk, n)
+       ORDER BY n
+      """, binds, operation: "recording rejects of \(file.name)")
+  }
+
+  func rejectedOrders(among orderKeys: Set<String>) throws -> Set<String> {
+    var binds = PostgresBindings()
+    binds.append(Int(fileID))
+    binds.append(Array(orderKeys))
+    var found: Set<String> = []
+    for row in try session.query(
+      "SELECT DISTINCT order_key FROM rejects WHERE file_id = $1 AND order_key = ANY($2::text[])", binds,
+      operation: "depositing \(file.name)")
+    {
+      found.insert(try row.makeRandomAccess().string(0))
+    }
+    return found
+  }
+
+  /// The file's real hash is set last: a file of the same content that
+  /// another runner committed meanwhile makes this a duplicate, and the
+  /// whole transaction is rolled back.
+  func finish(lines: Int, rejected: Int, sha256: String) throws {
+    var binds = PostgresBindings()
+    binds.append(lines)
+    binds.append(rejected)
+    binds.append(sha256)
+    binds.append(Int(fileID))
+    do {
+      try session.query(
+        "UPDATE files SET lines = $1, rejected = $2, sha256 = $3 WHERE id = $4", binds,
+        operation: "recording \(file.name)")
+    } catch let error as LedgerError where error.cause.contains("SQLSTATE 23505") {
+      throw DuplicateFileError(file: file.name)
+    }
+  }
+
+  func heldDeposit(_ identity: LineIdentity) throws -> (deposit: Deposit, remaining: Int)? {
+    var binds = PostgresBindings()
+    binds.append(identity.order)
+    binds.append(identity.line)
+    guard
+      let row = try session.query(
+        "SELECT \(Self.depositColumns) FROM deposits WHERE order_key = $1 AND line_key = $2 AND twin = 0", binds,
+        operation: "looking up a held deposit"
+      ).first
+    else { return nil }
+    let deposit = try Self.deposit(row)
+    guard deposit.status == .held else { return (deposit, 0) }
+    let moved =
+      try session.query(
+        "SELECT COALESCE(SUM(quantity), 0)::bigint FROM transfers WHERE order_key = $1 AND line_key = $2", binds,
+        operation: "looking up a held deposit"
+      ).first?.makeRandomAccess().int(0) ?? 0
+    return (deposit, deposit.quantity - moved)
+  }
+
+  func transfer(source: String, transferID: String) throws -> Transfer? {
+    var binds = PostgresBindings()
+    binds.append(source)
+    binds.append(transferID)
+    return try session.query(
+      """
+      SELECT transfer_id, source, from_smart_account, from_virtual_account, web_order_id, line_number, sku, quantity,
+             to_smart_account, to_virtual_account, record
+        FROM transfers WHERE source = $1 AND transfer_id = $2
+      """, binds, operation: "looking up a transfer"
+    ).first.map { row in
+      let cells = row.makeRandomAccess()
+      return Transfer(
+        transferID: try cells.string(0), source: try cells.string(1), fromSmartAccount: try cells.string(2),
+        fromVirtualAccount: try cells.string(3), webOrderID: try cells.string(4), lineNumber: try cells.string(5),
+        sku: try cells.string(6), quantity: try cells.int(7), toSmartAccount: try cells.string(8),
+        toVirtualAccount: try cells.string(9), record: try cells.int(10))
+    }
+  }
+
+  func applyTransfer(_ transfer: Transfer) throws {
+    var binds = PostgresBindings()
+    binds.append(transfer.transferID)
+    binds.append(transfer.source)
+    binds.append(transfer.fromSmartAccount)
+    binds.append(transfer.fromVirtualAccount)
+    binds.append(transfer.webOrderID)
+    binds.append(transfer.lineNumber)
+    binds.append(LineIdentity.skuKey(transfer.sku))
+    binds.append(transfer.quantity)
+    binds.append(transfer.toSmartAccount)
+    binds.append(transfer.toVirtualAccount)
+    binds.append(Int(fileID))
+    binds.append(file.runID)
+    binds.append(transfer.record)
+    binds.append(Timestamp.now())
+    binds.append(transfer.identity.order)
+    binds.append(transfer.identity.line)
+    try session.query(
+      """
+      INSERT INTO transfers(transfer_id, source, from_smart_account, from_virtual_account, web_order_id, line_number,
+        sku, quantity, to_smart_account, to_virtual_account, file_id, run_id, record, applied_at, order_key, line_key)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+      """, binds, operation: "applying a transfer")
+  }
+
+  func depositsOfThisFile(_ body: (Deposit) throws -> Void) throws {
+    var binds = PostgresBindings()
+    binds.append(Int(fileID))
+    for row in try session.query(
+      "SELECT \(Self.depositColumns) FROM deposits WHERE file_id = $1 ORDER BY record", binds,
+      operation: "reading the deposits of \(file.name)")
+    {
+      try body(try Self.deposit(row))
+    }
+  }
+
+  func rejectsOfThisFile(_ body: (Reject) throws -> Void) throws {
+    var binds = PostgresBindings()
+    binds.append(Int(fileID))
+    for row in try session.query(
+      """
+      SELECT file, record, web_order_id, line_number, code, message, sku, quantity, smart_account
+        FROM rejects WHERE file_id = $1 ORDER BY record, id
+      """, binds, operation: "reading the rejects of \(file.name)")
+    {
+      let cells = row.makeRandomAccess()
+      try body(
+        Reject(
+          file: try cells.string(0), record: try cells.int(1), webOrderID: try cells.string(2),
+          lineNumber: try cells.string(3), code: RejectCode(rawValue: try cells.string(4)) ?? .malformedRecord,
+          message: try cells.string(5), sku: try cells.string(6), quantity: try cells.optionalInt(7),
+          smartAccount: try cells.string(8)))
+    }
+  }
+}

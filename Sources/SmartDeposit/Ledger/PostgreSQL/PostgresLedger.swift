@@ -1,0 +1,529 @@
+import Foundation
+import PostgresNIO
+
+/// The shared ledger: a PostgreSQL database that several runners, on one
+/// host or several, use at once (see `RunCoordination.fileClaims`).
+///
+/// Every guarantee of the SQLite ledger holds: a file's record and its
+/// deposits commit in one transaction; the deposit identity and the file
+/// identity are unique constraints, so two runners can never deposit one
+/// line or one file twice, whatever the timing.
+public final class PostgresLedger: Ledger {
+  public let postgres: PostgresLocation
+  /// The connection for everything but leases and claims.
+  private let session: PostgresSession
+  /// Leases and claims, on a connection of their own.
+  private let leases: PostgresLeases
+  private let dryRun: Bool
+  private var closed = false
+
+  public var location: String { postgres.description }
+  public var coordination: RunCoordination { .fileClaims(timeoutSeconds: postgres.claimTimeoutSeconds) }
+
+  /// Connects and brings the schema up to date. Without `createSchema`, a
+  /// database with no ledger in it calls `missing` (which throws) instead
+  /// of creating one.
+  init(location: PostgresLocation, createSchema: Bool, dryRun: Bool, missing: () throws -> Void) throws {
+    postgres = location
+    self.dryRun = dryRun
+    leases = PostgresLeases(location: location)
+    session = try PostgresSession(location: location)
+    let exists = try session.query(
+      "SELECT to_regclass('schema_migrations') IS NOT NULL", operation: "looking for the ledger's schema")
+    let hasSchema = try exists.first?.makeRandomAccess()[0].decode(Bool.self) ?? false
+    if !hasSchema && !createSchema { try missing() }
+    try migrate()
+    if dryRun { try session.query("BEGIN", operation: "starting the dry run") }
+  }
+
+  /// Applies the migrations not applied yet, each in its own transaction,
+  /// under an advisory lock so that two runners starting together do not
+  /// both migrate.
+  private func migrate() throws {
+    try session.query("BEGIN", operation: "migrating the ledger")
+    do {
+      try session.query(
+        "SELECT pg_advisory_xact_lock(7714359001)", operation: "waiting for another runner's migration")
+      try session.query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        operation: "migrating the ledger")
+      let rows = try session.query("SELECT version FROM schema_migrations", operation: "migrating the ledger")
+      let applied = Set(try rows.map { try $0.makeRandomAccess().string(0) })
+      for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
+        try session.execute(script: migration.sql, operation: "applying migration \(migration.version)")
+        var binds = PostgresBindings()
+        binds.append(migration.version)
+        binds.append(Timestamp.now())
+        try session.query(
+          "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)", binds,
+          operation: "migrating the ledger")
+      }
+      try session.query("COMMIT", operation: "migrating the ledger")
+    } catch {
+      _ = try? session.query("ROLLBACK", operation: "migrating the ledger")
+      throw error
+    }
+  }
+
+  public func close() {
+    guard !closed else { return }
+    closed = true
+    if dryRun { _ = try? session.query("ROLLBACK", operation: "ending the dry run") }
+  }
+
+  deinit { close() }
+
+  /// Runs `body` in a transaction (a savepoint inside a dry run's).
+  private func transaction<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+    try session.query(dryRun ? "SAVEPOINT change" : "BEGIN", operation: operation)
+    do {
+      let result = try body()
+      try session.query(dryRun ? "RELEASE SAVEPOINT change" : "COMMIT", operation: operation)
+      return result
+    } catch {
+      _ = try? session.query(dryRun ? "ROLLBACK TO SAVEPOINT change" : "ROLLBACK", operation: operation)
+      throw error
+    }
+  }
+
+  private var leaseInterval: String { leases.interval }
+
+  // MARK: Registry
+
+  public func syncRegistry(_ accounts: [SmartAccount]) throws -> RegistrySyncResult {
+    let now = Timestamp.now()
+    return try transaction("syncing the registry") {
+      var result = RegistrySyncResult()
+      var held: [String: (name: String, type: String, partner: String)] = [:]
+      for row in try session.query(
+        "SELECT smart_account, name, type, partner FROM accounts", operation: "syncing the registry")
+      {
+        let cells = row.makeRandomAccess()
+        held[try cells.string(0)] = (try cells.string(1), try cells.string(2), try cells.string(3))
+      }
+      var heldNames: [String: Set<String>] = [:]
+      for row in try session.query(
+        "SELECT smart_account, name_key FROM virtual_accounts", operation: "syncing the registry")
+      {
+        let cells = row.makeRandomAccess()
+        heldNames[try cells.string(0), default: []].insert(try cells.string(1))
+      }
+      var newAccounts: [[String]] = [[], [], [], []]
+      var newNames: [[String]] = [[], [], []]
+      for account in accounts {
+        if let existing = held[account.identifier] {
+          if existing.name != account.name || existing.type != account.type.rawValue
+            || existing.partner != account.partner
+          {
+            var binds = PostgresBindings()
+            binds.append(account.name)
+            binds.append(account.type.rawValue)
+            binds.append(account.partner)
+            binds.append(now)
+            binds.append(account.identifier)
+            try session.query(
+              "UPDATE accounts SET name = $1, type = $2, partner = $3, synced_at = $4 WHERE smart_account = $5",
+              binds, operation: "syncing the registry")
+            result.accountsUpdated += 1
+          }
+        } else {
+          for (index, value) in [account.identifier, account.name, account.type.rawValue, account.partner].enumerated()
+          {
+            newAccounts[index].append(value)
+          }
+          result.accountsAdded += 1
+        }
+        held[account.identifier] = (account.name, account.type.rawValue, account.partner)
+        for name in account.virtualAccounts {
+          let key = name.lowercased()
+          if heldNames[account.identifier]?.contains(key) == true { continue }
+          newNames[0].append(account.identifier)
+          newNames[1].append(key)
+          newNames[2].append(name)
+          heldNames[account.identifier, default: []].insert(key)
+          result.virtualAccountsAdded += 1
+        }
+      }
+      if !newAccounts[0].isEmpty {
+        var binds = PostgresBindings()
+        for column in newAccounts { binds.append(column) }
+        binds.append(now)
+        try session.query(
+          """
+          INSERT INTO accounts(smart_account, name, type, partner, synced_at)
+          SELECT a, n, t, p, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(a, n, t, p)
+          """, binds, operation: "syncing the registry")
+      }
+      if !newNames[0].isEmpty {
+        var binds = PostgresBindings()
+        for column in newNames { binds.append(column) }
+        try session.query(
+          """
+          INSERT INTO virtual_accounts(smart_account, name_key, name)
+          SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING
+          """, binds, operation: "syncing the registry")
+      }
+      return result
+    }
+  }
+
+  public func registry() throws -> Registry {
+    var names: [String: [String]] = [:]
+    for row in try session.query(
+      "SELECT smart_account, name FROM virtual_accounts ORDER BY smart_account COLLATE \"C\", name_key COLLATE \"C\"",
+      operation: "reading the registry")
+    {
+      let cells = row.makeRandomAccess()
+      names[try cells.string(0), default: []].append(try cells.string(1))
+    }
+    var accounts: [SmartAccount] = []
+    for row in try session.query(
+      "SELECT smart_account, name, type, partner FROM accounts", operation: "reading the registry")
+    {
+      let cells = row.makeRandomAccess()
+      guard let type = AccountType(rawValue: try cells.string(2)) else { continue }
+      let identifier = try cells.string(0)
+      accounts.append(
+        SmartAccount(
+          identifier: identifier, name: try cells.string(1), type: type, partner: try cells.string(3),
+          virtualAccounts: names[identifier] ?? []))
+    }
+    return Registry(accounts)
+  }
+
+  // MARK: Runs
+
+  static let runColumns =
+    "id, started_at, finished_at, status, exit_code, files_processed, lines_deposited, lines_rejected, host, pid"
+
+  static func runRecord(_ row: PostgresRow) throws -> RunRecord {
+    let cells = row.makeRandomAccess()
+    return RunRecord(
+      id: try cells.string(0), startedAt: try cells.string(1), finishedAt: try cells.optionalString(2),
+      status: RunStatus(rawValue: try cells.string(3)) ?? .failed, exitCode: try cells.optionalInt(4),
+      filesProcessed: try cells.int(5), linesDeposited: try cells.int(6), linesRejected: try cells.int(7),
+      host: try cells.string(8), pid: try cells.optionalInt(9))
+  }
+
+  /// Marks as died only the runs whose lease has expired: a run still
+  /// renewing its lease is alive, on this host or another.
+  public func startRun(_ run: RunStart) throws -> [RunRecord] {
+    try transaction("starting the run") {
+      let died = try session.query(
+        """
+        UPDATE runs SET status = 'died' WHERE status = 'running' AND (lease_until IS NULL OR lease_until < now())
+        RETURNING \(Self.runColumns)
+        """, operation: "starting the run"
+      ).map(Self.runRecord).sorted { $0.startedAt < $1.startedAt }
+      var binds = PostgresBindings()
+      binds.append(run.id)
+      binds.append(run.startedAt)
+      binds.append(run.pid)
+      binds.append(run.host)
+      try session.query(
+        """
+        INSERT INTO runs(id, started_at, status, pid, host, lease_until)
+        VALUES ($1, $2, 'running', $3, $4, now() + interval '\(leaseInterval)')
+        """, binds, operation: "starting the run")
+      return died
+    }
+  }
+
+  public func renewRun(id: String) throws {
+    guard !dryRun else { return }
+    try leases.renewRun(id: id)
+  }
+
+  public func leaseRenewal(runID: String) -> (@Sendable () throws -> Void)? {
+    guard !dryRun else { return nil }
+    let leases = leases
+    return {
+      try leases.renewRun(id: runID)
+      try leases.renewClaims(runID: runID)
+    }
+  }
+
+  public func finishRun(id: String, finishedAt: String, exitCode: Int, status: RunStatus, summary: RunCounts) throws {
+    try transaction("finishing the run") {
+      var binds = PostgresBindings()
+      binds.append(finishedAt)
+      binds.append(status.rawValue)
+      binds.append(exitCode)
+      binds.append(summary.filesProcessed)
+      binds.append(summary.linesDeposited)
+      binds.append(summary.linesRejected)
+      binds.append(id)
+      try session.query(
+        """
+        UPDATE runs SET finished_at = $1, status = $2, exit_code = $3, files_processed = $4, lines_deposited = $5,
+          lines_rejected = $6, lease_until = NULL WHERE id = $7
+        """, binds, operation: "finishing the run")
+    }
+  }
+
+  public func runs(limit: Int) throws -> [RunRecord] {
+    var binds = PostgresBindings()
+    binds.append(limit)
+    return try session.query(
+      "SELECT \(Self.runColumns) FROM runs ORDER BY started_at DESC, id DESC LIMIT $1", binds,
+      operation: "reading the run history"
+    ).map(Self.runRecord)
+  }
+
+  // MARK: Claims
+
+  /// One statement, atomic per file: a new claim, or one whose holder let it
+  /// lapse, is taken; a live claim of another run is left alone. Runners
+  /// claiming different files never wait for each other.
+  public func claimFile(_ claim: FileClaim, runID: String) throws -> Bool {
+    guard !dryRun else { return true }
+    return try leases.claim(claim, runID: runID)
+  }
+
+  public func renewClaims(runID: String) throws {
+    guard !dryRun else { return }
+    try leases.renewClaims(runID: runID)
+  }
+
+  public func releaseClaim(_ claim: FileClaim, runID: String) throws {
+    guard !dryRun else { return }
+    try leases.release(claim, runID: runID)
+  }
+
+  // MARK: Files
+
+  public func hasProcessedFile(size: Int64) throws -> Bool {
+    var binds = PostgresBindings()
+    binds.append(Int(size))
+    let rows = try session.query(
+      "SELECT EXISTS (SELECT 1 FROM files WHERE size = $1 AND outcome = 'processed')", binds,
+      operation: "looking up a file")
+    return try rows.first?.makeRandomAccess()[0].decode(Bool.self) ?? false
+  }
+
+  public func processedFile(sha256: String) throws -> ProcessedFile? {
+    var binds = PostgresBindings()
+    binds.append(sha256)
+    return try session.query(
+      "SELECT id, sha256, name, run_id, disposition FROM files WHERE sha256 = $1 AND outcome = 'processed'", binds,
+      operation: "looking up a file"
+    ).first.map { row in
+      let cells = row.makeRandomAccess()
+      return ProcessedFile(
+        id: Int64(try cells.int(0)), sha256: try cells.string(1), name: try cells.string(2),
+        runID: try cells.string(3), disposition: FileDisposition(rawValue: try cells.string(4)) ?? .pending)
+    }
+  }
+
+  public func setDisposition(fileID: Int64, disposition: FileDisposition) throws {
+    try transaction("recording where a file was moved") {
+      var binds = PostgresBindings()
+      binds.append(disposition.rawValue)
+      binds.append(Int(fileID))
+      try session.query(
+        "UPDATE files SET disposition = $1 WHERE id = $2", binds, operation: "recording where a file was moved")
+    }
+  }
+
+  public func recordQuarantine(_ file: FileRecord) throws {
+    try transaction("recording a quarantined file") { _ = try insertFile(file) }
+  }
+
+  func insertFile(_ file: FileRecord) throws -> Int64 {
+    var binds = PostgresBindings()
+    binds.append(file.sha256)
+    binds.append(file.name)
+    binds.append(file.format.rawValue)
+    binds.append(file.sender)
+    binds.append(file.runID)
+    binds.append(file.outcome.rawValue)
+    binds.append(file.lines)
+    binds.append(file.rejected)
+    binds.append(file.reason)
+    binds.append(Int(file.size))
+    binds.append(file.disposition.rawValue)
+    binds.append(Timestamp.now())
+    let rows = try session.query(
+      """
+      INSERT INTO files(sha256, name, format, sender, run_id, outcome, lines, rejected, reason, size, disposition,
+        recorded_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id
+      """, binds, operation: "recording \(file.name)")
+    guard let id = try rows.first?.makeRandomAccess().int(0) else {
+      throw LedgerError(path: location, operation: "recording \(file.name)", cause: "no id returned")
+    }
+    return Int64(id)
+  }
+
+  public func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T {
+    try transaction("depositing \(file.name)") {
+      let fileID = try insertFile(file)
+      let deposits = PostgresDepositSession(session: session, fileID: fileID, file: file)
+      return try body(deposits)
+    }
+  }
+
+  // MARK: Balances and reports
+
+  public func balances() throws -> [Balance] {
+    try session.query(
+      """
+      SELECT m.sa, MIN(COALESCE(v.name, m.va)) AS va, m.sku, SUM(m.available)::bigint, SUM(m.held)::bigint
+        FROM (\(SQLiteLedger.movementsSQL)) AS m
+        LEFT JOIN virtual_accounts v ON v.smart_account = m.sa AND v.name_key = lower(m.va)
+       GROUP BY m.sa, lower(m.va), m.sku
+       ORDER BY m.sa COLLATE "C", lower(m.va) COLLATE "C", m.sku COLLATE "C"
+      """, operation: "reading balances"
+    ).map { row in
+      let cells = row.makeRandomAccess()
+      return Balance(
+        smartAccount: try cells.string(0), virtualAccount: try cells.string(1), sku: try cells.string(2),
+        available: try cells.int(3), held: try cells.int(4))
+    }
+  }
+
+  public func depositCount() throws -> Int {
+    try session.query("SELECT COUNT(*) FROM deposits", operation: "counting deposits").first?.makeRandomAccess()
+      .int(0) ?? 0
+  }
+
+  public func identityCollisions() throws -> [IdentityCollision] {
+    try session.query(LedgerQueries.identityCollisionsSQL, operation: "reading identity collisions").map { row in
+      let cells = row.makeRandomAccess()
+      func side(_ offset: Int) throws -> IdentityCollision.Side {
+        IdentityCollision.Side(
+          webOrderID: try cells.optionalString(offset) ?? "", lineNumber: try cells.optionalString(offset + 1) ?? "",
+          sku: try cells.optionalString(offset + 2) ?? "", quantity: try cells.optionalInt(offset + 3) ?? 0,
+          smartAccount: try cells.optionalString(offset + 4) ?? "",
+          virtualAccount: try cells.optionalString(offset + 5) ?? "",
+          status: DepositStatus(rawValue: try cells.optionalString(offset + 6) ?? "") ?? .available,
+          file: try cells.optionalString(offset + 7) ?? "", runID: try cells.optionalString(offset + 8) ?? "")
+      }
+      return IdentityCollision(
+        identity: LineIdentity(orderKey: try cells.string(0), lineKey: try cells.string(1)), kept: try side(3),
+        twin: try side(12), twinNumber: try cells.int(2))
+    }
+  }
+
+  public func reconciliationLines(since: String?, until: String?) throws -> [ReconciliationLine] {
+    var binds = PostgresBindings()
+    binds.append(since)
+    binds.append(until)
+    var lines = try session.query(
+      LedgerQueries.reconciliationDepositsSQL(placeholder: { "$\($0)::text" }), binds,
+      operation: "reading order lines"
+    ).map { row in
+      let cells = row.makeRandomAccess()
+      return LedgerQueries.depositLine(
+        webOrderID: try cells.string(0), lineNumber: try cells.string(1), sku: try cells.string(2),
+        smartAccount: try cells.string(3), virtualAccount: try cells.string(4), quantity: try cells.int(5),
+        status: try cells.string(6), day: try cells.string(7), source: try cells.string(8), moved: try cells.int(9))
+    }
+    lines += try session.query(
+      LedgerQueries.reconciliationRejectsSQL(placeholder: { "$\($0)::text" }), binds,
+      operation: "reading order lines"
+    ).map { row in
+      let cells = row.makeRandomAccess()
+      return LedgerQueries.rejectedLine(
+        webOrderID: try cells.string(0), lineNumber: try cells.string(1), sku: try cells.string(2),
+        smartAccount: try cells.string(3), quantity: try cells.optionalInt(4), code: try cells.string(5),
+        day: try cells.string(6), source: try cells.string(7))
+    }
+    return LedgerQueries.sorted(lines)
+  }
+
+  public func heldLicenses(asOf: String) throws -> [HeldLicenses] {
+    var held: [(recordedAt: String, licenses: HeldLicenses)] = []
+    for row in try session.query(LedgerQueries.heldLicensesSQL, operation: "reading held licenses") {
+      let cells = row.makeRandomAccess()
+      if let licenses = LedgerQueries.heldLicenses(
+        smartAccount: try cells.string(0), virtualAccount: try cells.string(1), sku: try cells.string(2),
+        webOrderID: try cells.string(3), lineNumber: try cells.string(4), held: try cells.int(5),
+        day: try cells.string(6), asOf: asOf)
+      {
+        held.append((try cells.string(7), licenses))
+      }
+    }
+    return LedgerQueries.sorted(held)
+  }
+}
+
+/// Run leases and file claims, on a connection of their own: they must be
+/// seen by other runners at once, not when the current file's transaction
+/// commits, and they are renewed from a thread of their own.
+final class PostgresLeases: @unchecked Sendable {
+  // @unchecked: the connection is created and used only under `lock`.
+  private let location: PostgresLocation
+  private var session: PostgresSession?
+  private let lock = NSLock()
+
+  init(location: PostgresLocation) {
+    self.location = location
+  }
+
+  /// The claim timeout as an SQL interval.
+  var interval: String { "\(Int(location.claimTimeoutSeconds.rounded(.up))) seconds" }
+
+  private func withSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    let current = try session ?? PostgresSession(location: location)
+    session = current
+    return try body(current)
+  }
+
+  func renewRun(id: String) throws {
+    try withSession { lease in
+      var binds = PostgresBindings()
+      binds.append(id)
+      try lease.query(
+        "UPDATE runs SET lease_until = now() + interval '\(interval)' WHERE id = $1 AND status = 'running'",
+        binds, operation: "renewing the run's lease")
+    }
+  }
+
+  /// One statement, atomic per file: a new claim, or one whose holder let it
+  /// lapse, is taken; a live claim of another run is left alone. Runners
+  /// claiming different files never wait for each other.
+  func claim(_ claim: FileClaim, runID: String) throws -> Bool {
+    try withSession { lease in
+      var binds = PostgresBindings()
+      binds.append(claim.path)
+      binds.append(Int(claim.size))
+      binds.append(claim.modified)
+      binds.append(runID)
+      let rows = try lease.query(
+        """
+        INSERT INTO file_claims(path, size, modified, run_id, expires_at)
+        VALUES ($1, $2, $3, $4, now() + interval '\(interval)')
+        ON CONFLICT (path, size, modified) DO UPDATE SET run_id = EXCLUDED.run_id, expires_at = EXCLUDED.expires_at
+          WHERE file_claims.expires_at < now() OR file_claims.run_id = EXCLUDED.run_id
+        RETURNING run_id
+        """, binds, operation: "claiming \(claim.path)")
+      return !rows.isEmpty
+    }
+  }
+
+  func renewClaims(runID: String) throws {
+    try withSession { lease in
+      var binds = PostgresBindings()
+      binds.append(runID)
+      try lease.query(
+        "UPDATE file_claims SET expires_at = now() + interval '\(interval)' WHERE run_id = $1", binds,
+        operation: "renewing file claims")
+    }
+  }
+
+  func release(_ claim: FileClaim, runID: String) throws {
+    try withSession { lease in
+      var binds = PostgresBindings()
+      binds.append(claim.path)
+      binds.append(Int(claim.size))
+      binds.append(claim.modified)
+      binds.append(runID)
+      try lease.query(
+        "DELETE FROM file_claims WHERE path = $1 AND size = $2 AND modified = $3 AND run_id = $4", binds,
+        operation: "releasing the claim on \(claim.path)")
+    }
+  }
+}

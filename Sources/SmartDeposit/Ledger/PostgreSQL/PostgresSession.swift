@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// One connection to the PostgreSQL ledger, used synchronously.
+///
+/// The pipeline's stages are threads, not tasks: each call waits for its
+/// result on the calling thread (never an event loop thread), so a ledger
+/// call looks the same to the pipeline whatever the backend. Calls on one
+/// connection are made by one thread at a time, as with SQLite.
+final class PostgresSession: @unchecked Sendable {
+  // @unchecked: the connection is used by one thread at a time (the owner
+  // serialises its use); PostgresConnection itself is Sendable.
+  let location: PostgresLocation
+  private let connection: PostgresConnection
+  private let logger: Logger
+
+  /// Connects; a server that cannot be reached is a `LedgerError` naming host and port.
+  init(location: PostgresLocation) throws {
+    self.location = location
+    var logger = Logger(label: "smartdeposit.postgres")
+    logger.logLevel = .critical
+    self.logger = logger
+    var tls = PostgresConnection.Configuration.TLS.disable
+    if location.sslMode != .disable {
+      do {
+        let context = try NIOSSLContext(configuration: .makeClientConfiguration())
+        tls = location.sslMode == .require ? .require(context) : .prefer(context)
+      } catch {
+        throw LedgerError(
+          path: location.description, operation: "setting up TLS", cause: "\(error)")
+      }
+    }
+    var configuration = PostgresConnection.Configuration(
+      host: location.host, port: location.port, username: location.user, password: location.password,
+      database: location.database, tls: tls)
+    configuration.options.connectTimeout = .seconds(10)
+    do {
+      connection = try PostgresConnection.connect(
+        on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger
+      ).wait()
+    } catch {
+      throw LedgerError(
+        path: location.description, operation: "connecting to PostgreSQL at \(location.endpoint)",
+        cause: Self.describe(error))
+    }
+  }
+
+  deinit {
+    try? connection.close().wait()
+  }
+
+  /// Runs one statement and returns its rows.
+  @discardableResult
+  func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings(), operation: String) throws -> [PostgresRow] {
+    do {
+      return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait().rows
+    } catch {
+      throw wrap(error, operation: operation)
+    }
+  }
+
+  /// Runs one statement and hands each row to `body` as it arrives.
+  func forEachRow(
+    _ sql: String, _ binds: PostgresBindings = PostgresBindings(), operation: String,
+    _ body: @escaping @Sendable (PostgresRow) throws -> Void
+  ) throws {
+    do {
+      _ = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger, body).wait()
+    } catch {
+      throw wrap(error, operation: operation)
+    }
+  }
+
+  /// Runs statements separated by `;` (no parameters), as in a migration.
+  func execute(script: String, operation: String) throws {
+    do {
+      _ = try connection.simpleQuery(script).wait()
+    } catch {
+      throw wrap(error, operation: operation)
+    }
+  }
+
+  /// The SQLSTATE of a server error, if `error` is one.
+  static func sqlState(_ error: Error) -> String? {
+    (error as? PSQLError)?.serverInfo?[.sqlState]
+  }
+
+  func wrap(_ error: Error, operation: String) -> Error {
+    if error is LedgerError || error is IngestError || error is DuplicateFileError { return error }
+    return LedgerError(path: location.description, operation: operation, cause: Self.describe(error))
+  }
+
+  /// A server error's own message and SQLSTATE; a connection failure in plain words.
+  static func describe(_ error: Error) -> String {
+    if let error = error as? PSQLError {
+      if let info = error.serverInfo, let message = info[.message] {
+        return "\(message) (SQLSTATE \(info[.sqlState] ?? "?"))"
+      }
+      switch error.code {
+      case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
+        return "the connection to the server was lost"
+      case .connectionError:
+        return "cannot connect: \(error.underlying.map { "\($0)" } ?? "connection refused")"
+      case .authMechanismRequiresPassword:
+        return "the server asks for a password: set it in the environment variable named by [ledger] password_env"
+      default:
+        return "\(error.code)"
+      }
+    }
+    if let error = error as? ChannelError {
+      return "\(error)"
+    }
+    return "\(error)"
+  }
+}
+
+/// A file of the same content was committed by another runner while this
+/// one worked on it: this file is a duplicate, nothing of it was committed.
+public struct DuplicateFileError: Error, Sendable, CustomStringConvertible {
+  public var file: String
+  public var description: String { "\(file): the same content was committed by another runner meanwhile" }
+}
+
+extension PostgresRandomAccessRow {
+  func string(_ index: Int) throws -> String { try self[index].decode(String.self) }
+  func optionalString(_ index: Int) throws -> String? { try self[index].decode(String?.self) }
+  func int(_ index: Int) throws -> Int { try self[index].decode(Int.self) }
+  func optionalInt(_ index: Int) throws -> Int? { try self[index].decode(Int?.self) }
+}

@@ -1,0 +1,233 @@
+/// The ledger side of one file: takes its batches in file order, sends each
+/// batch's deposits to the ledger in one call, and applies order atomicity
+/// and the report to what comes back.
+///
+/// Order atomicity, without holding an order in memory: a line of an order
+/// already rejected in this file is rejected as `order-rejected` without
+/// reaching the ledger; when a line is rejected (by validation, or by the
+/// ledger as a conflict), the order's rows this file deposited are taken
+/// back (`withdrawOrder`) and listed as `order-rejected`. Rows of a batch
+/// that lie after a conflict in the same batch may already have been
+/// deposited when the conflict is seen: they are among the rows taken back,
+/// and are then passed over when their turn comes.
+///
+/// Report rows of the order being read are held back until the next order
+/// starts, so that the common case, a bad line rejecting the order it
+/// belongs to, never has to take rows back out of the report.
+struct FileDepositWriter {
+  let session: DepositSession
+  let file: String
+  let atomicity: Atomicity
+  let report: ReportSink?
+  private(set) var counts = LineCounts()
+  /// Whether any order of this file was rejected yet. The rejected orders
+  /// themselves are the ledger's rejects of this file (and, within the
+  /// batch being applied, `rejectedInBatch`), so that memory does not grow
+  /// with them.
+  private var anyOrderRejected = false
+  /// The rejected web orders, as a filter: most lines belong to orders never
+  /// rejected, and the filter says so without asking the ledger.
+  private var rejectedBits = RejectedOrderFilter()
+  /// Orders (by key) known to be rejected while the current batch is applied.
+  private var rejectedInBatch: Set<String> = []
+  /// Rejects not yet sent to the ledger (sent at the end of each batch).
+  private var pendingRejects: [Reject] = []
+  /// Deposits the parsing stage counted in its totals that the ledger did
+  /// not take (duplicates, conflicts, lines of rejected orders).
+  private(set) var notDeposited = AccountTotals()
+  /// The web order (its key) whose report rows are held back, and those rows.
+  private var pendingOrder: [UInt8] = []
+  private var pendingRows: [UInt8] = []
+  private var pendingCount = 0
+  /// Set when an order was rejected after some of its rows were reported.
+  private(set) var reportNeedsRewrite = false
+
+  init(session: DepositSession, file: String, atomicity: Atomicity, report: ReportSink?) {
+    self.session = session
+    self.file = file
+    self.atomicity = atomicity
+    self.report = report
+    pendingRows.reserveCapacity(4096)
+  }
+
+  /// Applies one batch, in file order.
+  mutating func apply(_ batch: DepositBatch) throws {
+    rejectedInBatch = try ordersRejectedBefore(batch)
+    // The deposits to send: those whose order is not already rejected, by
+    // an earlier batch or by a line before them in this one.
+    var rejectedSoFar = rejectedInBatch
+    var held: [Int] = []
+    if atomicity == .order {
+      for event in batch.events {
+        switch event {
+        case .reject(let reject):
+          rejectedSoFar.insert(LineIdentity.orderKey(reject.webOrderID))
+        case .deposit(let index):
+          if !rejectedSoFar.isEmpty && rejectedSoFar.contains(batch.rows.string(.orderKey, at: index)) {
+            held.append(index)
+          }
+        }
+      }
+    }
+    // `sent[index]`: where deposit `index` is in what was sent, -1 if it was not.
+    var sent: [Int]
+    let outcomes: [DepositOutcome]
+    if held.isEmpty {
+      sent = Array(0..<batch.rows.count)
+      outcomes = batch.rows.isEmpty ? [] : try session.deposit(batch.rows)
+    } else {
+      sent = Array(repeating: -1, count: batch.rows.count)
+      var toSend = DepositRows(capacity: batch.rows.count)
+      var next = held.makeIterator()
+      var skip = next.next()
+      for index in 0..<batch.rows.count {
+        if index == skip {
+          skip = next.next()
+          continue
+        }
+        sent[index] = toSend.count
+        toSend.append(from: batch.rows, at: index)
+      }
+      outcomes = toSend.isEmpty ? [] : try session.deposit(toSend)
+    }
+    // Rows taken back before their turn came, by their record.
+    var withdrawnAhead: Set<Int> = []
+    for event in batch.events {
+      counts.read += 1
+      switch event {
+      case .reject(let reject):
+        try self.reject(reject, withdrawnAhead: &withdrawnAhead)
+      case .deposit(let index):
+        let orderKey = batch.rows.string(.orderKey, at: index)
+        let record = batch.rows.record(at: index)
+        if withdrawnAhead.contains(record) {
+          // Deposited with its batch, then taken back with its order, which
+          // listed it as order-rejected: nothing more to do.
+          continue
+        }
+        if atomicity == .order && (sent[index] < 0 || rejectedInBatch.contains(orderKey)) {
+          let deposit = batch.rows.deposit(at: index)
+          notTaken(deposit)
+          try reject(
+            rejection(
+              of: deposit, code: .orderRejected,
+              message: "web order \(deposit.webOrderID) was rejected because another of its lines was"),
+            withdrawnAhead: &withdrawnAhead)
+          continue
+        }
+        switch outcomes[sent[index]] {
+        case .deposited:
+          counts.add(quantity: batch.rows.quantity(at: index), held: batch.rows.isHeld(at: index))
+          if report != nil {
+            if !orderKey.utf8.elementsEqual(pendingOrder) {
+              try flushReport()
+              pendingOrder.removeAll(keepingCapacity: true)
+              pendingOrder.append(contentsOf: orderKey.utf8)
+            }
+            batch.withReportRow(index) { pendingRows.append(contentsOf: $0) }
+            pendingCount += 1
+          }
+        case .duplicate:
+          counts.duplicate += 1
+          notTaken(batch.rows.deposit(at: index))
+        case .conflicting(let existing):
+          let deposit = batch.rows.deposit(at: index)
+          notTaken(deposit)
+          try reject(
+            rejection(
+              of: deposit, code: .conflictingLine,
+              message:
+                "web order \(deposit.webOrderID) line \(deposit.lineNumber) was already deposited with different content (\(existing.quantity) x \(existing.sku) into \(existing.smartAccount)/\(existing.virtualAccount))"
+            ), withdrawnAhead: &withdrawnAhead)
+        }
+      }
+    }
+    try flushRejects()
+    rejectedInBatch.removeAll(keepingCapacity: true)
+  }
+
+  /// Sends the rejects not yet recorded to the ledger.
+  mutating func flushRejects() throws {
+    guard !pendingRejects.isEmpty else { return }
+    try session.recordRejects(pendingRejects)
+    pendingRejects.removeAll(keepingCapacity: true)
+  }
+
+  mutating func flushReport() throws {
+    if let report, pendingCount > 0 {
+      try pendingRows.withUnsafeBytes { try report.depositRows($0) }
+    }
+    pendingRows.removeAll(keepingCapacity: true)
+    pendingCount = 0
+  }
+
+  /// The orders of this batch already rejected in this file by an earlier
+  /// batch: asked of the ledger in one call, and only for orders the filter
+  /// cannot rule out.
+  private func ordersRejectedBefore(_ batch: DepositBatch) throws -> Set<String> {
+    guard atomicity == .order, anyOrderRejected else { return [] }
+    var candidates: Set<String> = []
+    for event in batch.events {
+      let key: String
+      switch event {
+      case .reject(let reject): key = LineIdentity.orderKey(reject.webOrderID)
+      case .deposit(let index): key = batch.rows.string(.orderKey, at: index)
+      }
+      if !key.isEmpty, rejectedBits.mayContain(key.utf8) { candidates.insert(key) }
+    }
+    return candidates.isEmpty ? [] : try session.rejectedOrders(among: candidates)
+  }
+
+  private mutating func notTaken(_ deposit: Deposit) {
+    notDeposited.add(
+      smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount, quantity: deposit.quantity,
+      held: deposit.status == .held)
+  }
+
+  private func rejection(of deposit: Deposit, code: RejectCode, message: String) -> Reject {
+    Reject(
+      file: file, record: deposit.record, webOrderID: deposit.webOrderID, lineNumber: deposit.lineNumber, code: code,
+      message: message, sku: deposit.sku, quantity: deposit.quantity, smartAccount: deposit.smartAccount)
+  }
+
+  /// Records a rejected line; under order atomicity, also takes back what the
+  /// order already deposited from this file and rejects those lines too.
+  private mutating func reject(_ reject: Reject, withdrawnAhead: inout Set<Int>) throws {
+    let order = LineIdentity.orderKey(reject.webOrderID)
+    let rejectsOrder = atomicity == .order && !order.isEmpty && !rejectedInBatch.contains(order)
+    pendingRejects.append(reject)
+    counts.rejected += 1
+    counts.rejectsByCode[reject.code, default: 0] += 1
+    guard rejectsOrder else { return }
+    anyOrderRejected = true
+    rejectedBits.insert(order.utf8)
+    rejectedInBatch.insert(order)
+    let withdrawnDeposits = try session.withdrawOrder(order)
+    let isPending = pendingCount > 0 && pendingOrder.elementsEqual(order.utf8)
+    let heldBack = isPending ? pendingCount : 0
+    if isPending {
+      pendingRows.removeAll(keepingCapacity: true)
+      pendingCount = 0
+    }
+    var reported = 0
+    for withdrawn in withdrawnDeposits {
+      if withdrawn.record > reject.record {
+        // A later row of the batch being applied: not counted yet.
+        withdrawnAhead.insert(withdrawn.record)
+      } else {
+        counts.add(withdrawn, sign: -1)
+        reported += 1
+      }
+      notTaken(withdrawn)
+      pendingRejects.append(
+        rejection(
+          of: withdrawn, code: .orderRejected,
+          message:
+            "web order \(reject.webOrderID) was rejected because line \(reject.lineNumber) was (\(reject.code.rawValue))"
+        ))
+      counts.rejected += 1
+      counts.rejectsByCode[.orderRejected, default: 0] += 1
+    }
+    if reported > heldBack { reportNeedsRewrite = true }
+  }
+}
