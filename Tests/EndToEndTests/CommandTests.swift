@@ -81,8 +81,9 @@ struct CommandTests {
     #expect(missing.status == 66)
   }
 
-  @Test func exitCodes() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func exitCodes(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     let usage = try runCommand(["run", "--no-such-flag"], in: drop.root)
     #expect(usage.status == 64)
     let noConfig = try runCommand(["run", "--config", "missing.conf"], in: drop.root)
@@ -130,8 +131,9 @@ struct CommandTests {
     #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath))
   }
 
-  @Test func libxml2NeverWritesToStandardError() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func libxml2NeverWritesToStandardError(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.drop("mislabelled.xml", "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<OrderDrop></OrderDrop>")
     try drop.drop("bad-bytes.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OrderDrop>\u{FFFD}")
     // Bytes that the declared encoding cannot convert: libxml2 reports them

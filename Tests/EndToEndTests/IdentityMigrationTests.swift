@@ -23,7 +23,7 @@ struct IdentityMigrationTests {
     let drop = try Self.dropWithOldLedger()
     let expected = try JSONDecoder().decode(
       [Balance].self, from: Data(contentsOf: URL(fileURLWithPath: fixture("\(Self.folder)/balances.json"))))
-    let ledger = try drop.ledger()
+    let ledger = try drop.sqliteLedger()
     // Quantities per account and SKU as before; SKUs are now stored upper-case.
     let upperCased = expected.map { balance -> Balance in
       var balance = balance

@@ -30,6 +30,87 @@ public let standardAccounts = """
 public let csvHeader =
   "web_order_id,sales_order,purchase_order,order_date,line_number,sku,quantity,license_type,term_months,start_date,smart_account,virtual_account,end_customer,partner"
 
+/// A ledger backend the tests run against.
+public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
+  case sqlite
+  case postgres
+
+  public var description: String { rawValue }
+
+  /// The PostgreSQL cluster the tests may use (a URL to its `postgres`
+  /// database, from `scripts/postgres-cluster.sh start`), if configured.
+  public static var postgresURL: String? {
+    let value = ProcessInfo.processInfo.environment["SMARTDEPOSIT_TEST_POSTGRES_URL"] ?? ""
+    return value.isEmpty ? nil : value
+  }
+
+  /// Whether the tests run under CI, where a PostgreSQL test may not be left out.
+  public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+  /// The backends to test: SQLite always; PostgreSQL when a cluster is
+  /// configured, and always under CI (where a missing one fails the tests).
+  public static let tested: [Backend] = {
+    if postgresURL != nil || isCI { return [.sqlite, .postgres] }
+    FileHandle.standardError.write(
+      Data(
+        "note: PostgreSQL tests left out: set SMARTDEPOSIT_TEST_POSTGRES_URL (scripts/postgres-cluster.sh start DIR prints one)\n"
+          .utf8))
+    return [.sqlite]
+  }()
+}
+
+/// Why a PostgreSQL test cannot run.
+public struct TestSetupError: Error, CustomStringConvertible {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// A fresh database in the test cluster, dropped when the value is deinitialised.
+public final class TestDatabase: @unchecked Sendable {
+  // @unchecked: immutable after init.
+  public let name: String
+  public let url: String
+  private let baseURL: String
+
+  public init() throws {
+    guard let base = Backend.postgresURL else {
+      throw TestSetupError(
+        "CI=true but SMARTDEPOSIT_TEST_POSTGRES_URL is not set: the PostgreSQL tests cannot run (.ci/run starts a cluster)"
+      )
+    }
+    baseURL = base
+    name = "sd_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+    guard var components = URLComponents(string: base) else {
+      throw TestSetupError("SMARTDEPOSIT_TEST_POSTGRES_URL is not a URL: \(base)")
+    }
+    components.path = "/" + name
+    url = components.string ?? base
+    try Self.psql(base, "CREATE DATABASE \(name)")
+  }
+
+  deinit { try? Self.psql(baseURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+
+  /// Runs one SQL command through psql and returns its unaligned output.
+  @discardableResult
+  public static func psql(_ url: String, _ sql: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["psql", url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw TestSetupError("psql failed: \(sql)") }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// Runs SQL in this database.
+  @discardableResult
+  public func sql(_ command: String) throws -> String { try Self.psql(url, command) }
+}
+
 /// A temporary drop: a folder with pipeline.conf, accounts.csv and an inbox,
 /// removed when the value is deinitialised.
 public final class TestDrop {
@@ -41,10 +122,17 @@ public final class TestDrop {
   public var archive: URL { root.appendingPathComponent("var/archive") }
   public var quarantine: URL { root.appendingPathComponent("var/quarantine") }
 
+  public let backend: Backend
+  /// The PostgreSQL database of a `.postgres` drop.
+  public let database: TestDatabase?
+
   public init(
-    accounts: String = standardAccounts, onSuccess: String = "move", atomicity: String = "order",
-    extraConfig: String = "", partners: [String] = ["globalnet", "netpro"]
+    backend: Backend = .sqlite, accounts: String = standardAccounts, onSuccess: String = "move",
+    atomicity: String = "order", extraConfig: String = "", partners: [String] = ["globalnet", "netpro"]
   ) throws {
+    self.backend = backend
+    database = backend == .postgres ? try TestDatabase() : nil
+    let ledgerLine = database.map { "url = \"\($0.url)\"\nclaim_timeout_seconds = 3" } ?? "path = \"var/ledger.sqlite\""
     root = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
     try accounts.write(to: root.appendingPathComponent("accounts.csv"), atomically: true, encoding: .utf8)
@@ -57,7 +145,7 @@ public final class TestDrop {
       settle_seconds = 0
 
       [ledger]
-      path = "var/ledger.sqlite"
+      \(ledgerLine)
 
       [accounts]
       file = "accounts.csv"
@@ -116,8 +204,11 @@ public final class TestDrop {
     return try RunPipeline(config: try loadConfig(), options: options).run()
   }
 
-  /// The ledger, opened read-write.
-  public func ledger() throws -> SQLiteLedger { try SQLiteLedger(path: ledgerPath) }
+  /// The ledger, opened read-write, whichever the backend.
+  public func ledger() throws -> Ledger { try LedgerOpener.open(try loadConfig(), access: .write) }
+
+  /// The SQLite ledger of an `.sqlite` drop, for checks only SQLite can make.
+  public func sqliteLedger() throws -> SQLiteLedger { try SQLiteLedger(path: ledgerPath) }
 
   /// Lines of the named report of a run.
   public func report(_ result: RunResult, _ name: String) throws -> [[String]] {

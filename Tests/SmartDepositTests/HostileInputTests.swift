@@ -36,9 +36,10 @@ struct HostileInputTests {
     return text
   }
 
-  @Test(arguments: quarantined)
-  func attacksAndBrokenFilesAreQuarantined(name: String, cause: String) throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested, quarantined)
+  func attacksAndBrokenFilesAreQuarantined(backend: Backend, fixture: (String, String)) throws {
+    let (name, cause) = fixture
+    let drop = try TestDrop(backend: backend)
     try drop.dropFixture("hostile/\(name)")
     try drop.dropFixture("quarantine/good.xml", as: "zz-good.xml")
     let started = Date()
@@ -87,7 +88,7 @@ struct HostileInputTests {
       let drop = try TestDrop()
       try drop.dropFixture("hostile/\(name)")
       _ = try drop.run()
-      let customer = try drop.ledger().scalar("SELECT end_customer FROM deposits")
+      let customer = try drop.sqliteLedger().scalar("SELECT end_customer FROM deposits")
       #expect(customer == "Société Générale", "\(name)")
     }
   }

@@ -11,12 +11,13 @@ struct IdentityPipelineTests {
   }
 
   /// A drop with the accounts the identity fixtures were generated with.
-  static func identityDrop() throws -> TestDrop {
-    try TestDrop(accounts: try fixtureText("accounts.csv"))
+  static func identityDrop(_ backend: Backend) throws -> TestDrop {
+    try TestDrop(backend: backend, accounts: try fixtureText("accounts.csv"))
   }
 
-  @Test func aCSVExportReSavedByLibreOfficeIsEveryLineADuplicate() throws {
-    let drop = try Self.identityDrop()
+  @Test(arguments: Backend.tested)
+  func aCSVExportReSavedByLibreOfficeIsEveryLineADuplicate(backend: Backend) throws {
+    let drop = try Self.identityDrop(backend)
     try drop.dropFixture("identity/ccw-export.csv")
     let first = try drop.run()
     #expect(first.summary.lines.read == 120)
@@ -37,8 +38,9 @@ struct IdentityPipelineTests {
     #expect(try drop.ledger().depositCount() == 120)
   }
 
-  @Test func aChangedQuantityInTheReSavedFileConflictsAndNothingIsDepositedTwice() throws {
-    let drop = try Self.identityDrop()
+  @Test(arguments: Backend.tested)
+  func aChangedQuantityInTheReSavedFileConflictsAndNothingIsDepositedTwice(backend: Backend) throws {
+    let drop = try Self.identityDrop(backend)
     try drop.dropFixture("identity/ccw-export.csv")
     _ = try drop.run()
     let balances = try drop.ledger().balances()
@@ -58,14 +60,15 @@ struct IdentityPipelineTests {
 
   /// The same generated orders as CCW XML, then as CSV the way other
   /// exports spell them: nothing is deposited a second time.
-  @Test func theSameOrdersFromXMLThenRespelledInCSVAreDuplicates() throws {
+  @Test(arguments: Backend.tested)
+  func theSameOrdersFromXMLThenRespelledInCSVAreDuplicates(backend: Backend) throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-identity-\(UUID())")
     defer { try? FileManager.default.removeItem(at: folder) }
     try generate(format: "xml", into: folder.appendingPathComponent("xml"))
     try generate(format: "csv", into: folder.appendingPathComponent("csv"))
     let accounts = try String(
       contentsOf: folder.appendingPathComponent("xml/accounts.csv"), encoding: .utf8)
-    let drop = try TestDrop(accounts: accounts)
+    let drop = try TestDrop(backend: backend, accounts: accounts)
     try FileManager.default.copyItem(
       at: folder.appendingPathComponent("xml/inbox/ccw-000.xml"), to: drop.inbox.appendingPathComponent("ccw.xml"))
     let first = try drop.run()
@@ -114,8 +117,9 @@ struct IdentityPipelineTests {
     #expect(process.terminationStatus == 0)
   }
 
-  @Test func twoSpellingsOfOneLineInOneFileDepositOnce() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func twoSpellingsOfOneLineInOneFileDepositOnce(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.drop(
       "orders.csv",
       """
@@ -138,8 +142,9 @@ struct IdentityPipelineTests {
     #expect(try drop.ledger().depositCount() == 0)
   }
 
-  @Test func lineAtomicityKeepsLinesThatDifferOnlyAfterATrailingZero() throws {
-    let drop = try TestDrop(atomicity: "line")
+  @Test(arguments: Backend.tested)
+  func lineAtomicityKeepsLinesThatDifferOnlyAfterATrailingZero(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend, atomicity: "line")
     try drop.drop(
       "orders.csv",
       """
@@ -162,8 +167,9 @@ struct IdentityPipelineTests {
     #expect(deposits.map { $0[3] } == ["1.0", "1.10", "1.1"])
   }
 
-  @Test func aTransferFindsTheHeldLineUnderAnotherSpelling() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func aTransferFindsTheHeldLineUnderAnotherSpelling(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.drop(
       "globalnet/bulk.csv",
       "\(csvHeader)\n0000300,S,P,2026-11-27,1.0,sku-h,10,PERPETUAL,,,holding.globalnet.example,Stock,,\n")

@@ -22,9 +22,10 @@ struct PipelineTests {
     ("unauthorized-account", [3: "unauthorized-account"]),
   ]
 
-  @Test(arguments: rejectFixtures)
-  func everyRejectCodeAtItsRecord(name: String, expected: [Int: String]) throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested, rejectFixtures)
+  func everyRejectCodeAtItsRecord(backend: Backend, fixture: (String, [Int: String])) throws {
+    let (name, expected) = fixture
+    let drop = try TestDrop(backend: backend)
     let inPartnerFolder = name == "unauthorized-account"
     let fileName = inPartnerFolder ? "globalnet/\(name).csv" : "\(name).csv"
     try drop.dropFixture("lines/\(name).csv", as: fileName)
@@ -64,9 +65,10 @@ struct PipelineTests {
     ("truncated.xml.gz", "invalid-gzip"),
   ]
 
-  @Test(arguments: quarantineFixtures)
-  func quarantineCauses(name: String, cause: String) throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested, quarantineFixtures)
+  func quarantineCauses(backend: Backend, fixture: (String, String)) throws {
+    let (name, cause) = fixture
+    let drop = try TestDrop(backend: backend)
     try drop.dropFixture("quarantine/\(name)")
     try drop.dropFixture("quarantine/good.xml", as: "zz-good.xml")
     let result = try drop.run()
@@ -86,8 +88,9 @@ struct PipelineTests {
     #expect(try drop.ledger().depositCount() == 1)
   }
 
-  @Test func redroppedFileUnderAnotherNameDepositsOnce() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func redroppedFileUnderAnotherNameDepositsOnce(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.dropFixture("quarantine/good.xml", as: "a.xml")
     let first = try drop.run()
     #expect(first.summary.lines.deposited == 1)
@@ -145,13 +148,14 @@ struct PipelineTests {
     #expect(result.summary.lines.duplicate == 1)
     // The run's connection was the last one: it copied the WAL into the database and removed it.
     #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath + "-wal"))
-    let ledger = try drop.ledger()
+    let ledger = try drop.sqliteLedger()
     #expect(try ledger.scalar("PRAGMA integrity_check") == "ok")
     #expect(try ledger.depositCount() == 302)
   }
 
-  @Test func overlappingReexportIsDuplicateAndChangedContentConflicts() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func overlappingReexportIsDuplicateAndChangedContentConflicts(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.drop("one.csv", "\(csvHeader)\n100,S,P,2026-11-27,1.0,SKU-A,5,PERPETUAL,,,acme.com,,,\n")
     _ = try drop.run()
     try drop.drop(
@@ -169,16 +173,18 @@ struct PipelineTests {
     #expect(balances.map(\.available) == [5, 2])
   }
 
-  @Test func lineAtomicityDepositsTheValidLinesOfABadOrder() throws {
-    let drop = try TestDrop(atomicity: "line")
+  @Test(arguments: Backend.tested)
+  func lineAtomicityDepositsTheValidLinesOfABadOrder(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend, atomicity: "line")
     try drop.dropFixture("lines/order-rejected.csv")
     let result = try drop.run()
     #expect(result.summary.lines.deposited == 1)
     #expect(result.summary.rejectsByCode == ["invalid-quantity": 1])
   }
 
-  @Test func nonAdjacentRowsOfARejectedOrderAreAllRejected() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func nonAdjacentRowsOfARejectedOrderAreAllRejected(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.drop(
       "orders.csv",
       """
@@ -205,8 +211,9 @@ struct PipelineTests {
     #expect(try drop.report(result, "deposits.csv").dropFirst().map { $0[2] } == ["201"])
   }
 
-  @Test func dryRunCommitsAndMovesNothing() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func dryRunCommitsAndMovesNothing(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.dropFixture("quarantine/good.xml")
     let result = try drop.run(dryRun: true)
     #expect(result.summary.lines.deposited == 1)
@@ -215,8 +222,9 @@ struct PipelineTests {
     #expect(drop.files(in: drop.inbox) == ["good.xml"])
   }
 
-  @Test func heldDepositsTransfersAndEveryTransferRejectCode() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func heldDepositsTransfersAndEveryTransferRejectCode(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.drop(
       "globalnet/bulk.csv",
       """
@@ -278,8 +286,9 @@ struct PipelineTests {
     #expect(try drop.ledger().balances() == balances)
   }
 
-  @Test func unownedFoldersSymlinksAndTemporaryFilesAreNotTaken() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func unownedFoldersSymlinksAndTemporaryFilesAreNotTaken(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.dropFixture("quarantine/good.xml", as: "stranger/orders.xml")
     try drop.dropFixture("quarantine/good.xml", as: "upload.xml.part")
     try drop.dropFixture("quarantine/good.xml", as: ".hidden.xml")
@@ -291,8 +300,9 @@ struct PipelineTests {
     #expect(try drop.ledger().depositCount() == 0)
   }
 
-  @Test func markerModeWaitsForTheDoneFile() throws {
-    let drop = try TestDrop(extraConfig: "")
+  @Test(arguments: Backend.tested)
+  func markerModeWaitsForTheDoneFile(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend, extraConfig: "")
     let text = try String(contentsOfFile: drop.configPath, encoding: .utf8).replacingOccurrences(
       of: "settle_seconds = 0", with: "settle_seconds = 0\nready = \"marker\"")
     try text.write(toFile: drop.configPath, atomically: true, encoding: .utf8)
@@ -305,8 +315,9 @@ struct PipelineTests {
     #expect(taken.summary.lines.deposited == 1)
   }
 
-  @Test func settleSecondsLeavesFreshFilesAlone() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func settleSecondsLeavesFreshFilesAlone(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     let text = try String(contentsOfFile: drop.configPath, encoding: .utf8).replacingOccurrences(
       of: "settle_seconds = 0", with: "settle_seconds = 3600")
     try text.write(toFile: drop.configPath, atomically: true, encoding: .utf8)
@@ -318,7 +329,8 @@ struct PipelineTests {
     #expect(drop.files(in: drop.inbox) == ["good.xml"])
   }
 
-  @Test func aBadAccountsRowIsReportedWithItsLineAndTheOthersLoad() throws {
+  @Test(arguments: Backend.tested)
+  func aBadAccountsRowIsReportedWithItsLineAndTheOthersLoad(backend: Backend) throws {
     let accounts = """
       smart_account,name,type,virtual_accounts,partner
       acme.com,Acme,customer,Campus,
@@ -328,7 +340,7 @@ struct PipelineTests {
       initech.example,Initech,customer,,
 
       """
-    let drop = try TestDrop(accounts: accounts)
+    let drop = try TestDrop(backend: backend, accounts: accounts)
     try drop.drop("o.csv", "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU,1,PERPETUAL,,,initech.example,,,\n")
     let result = try drop.run()
     #expect(result.summary.accountProblems.count == 3)
@@ -342,8 +354,9 @@ struct PipelineTests {
     #expect(try drop.ledger().registry().all.map(\.identifier) == ["acme.com", "initech.example"])
   }
 
-  @Test func transferRowsInARunHonourTheConfiguredMaximumQuantity() throws {
-    let drop = try TestDrop(extraConfig: "max_quantity = 5")
+  @Test(arguments: Backend.tested)
+  func transferRowsInARunHonourTheConfiguredMaximumQuantity(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend, extraConfig: "max_quantity = 5")
     try drop.drop(
       "globalnet/bulk.csv", "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU,5,PERPETUAL,,,holding.globalnet.example,Stock,,\n")
     try drop.drop(

@@ -21,8 +21,9 @@ struct ReportTests {
     if let number = Int(value) { #expect(String(decoding: bytes, as: UTF8.self) == String(number)) }
   }
 
-  @Test func everyCellOfEveryReportIsSafeAndHTMLIsEscaped() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func everyCellOfEveryReportIsSafeAndHTMLIsEscaped(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.drop(
       "evil.csv",
       """
@@ -55,8 +56,9 @@ struct ReportTests {
     }
   }
 
-  @Test func depositsReportHasTheContractHeaderAndRegistrySpelling() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func depositsReportHasTheContractHeaderAndRegistrySpelling(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.drop("o.csv", "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU,5,TERM,12,2026-12-01,ACME.COM,campus-east,,\n")
     let result = try drop.run()
     let rows = try drop.report(result, "deposits.csv")
@@ -72,8 +74,9 @@ struct ReportTests {
       ])
   }
 
-  @Test func reconciliationFindsDifferencesAndAging() throws {
-    let drop = try TestDrop()
+  @Test(arguments: Backend.tested)
+  func reconciliationFindsDifferencesAndAging(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     try drop.drop(
       "globalnet/bulk.csv",
       "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU-H,10,PERPETUAL,,,holding.globalnet.example,Stock,,\n2,S,P,2026-11-27,1.0,SKU-A,4,PERPETUAL,,,acme.com,Campus,,\n"

@@ -74,12 +74,17 @@ final class PostgresSession: @unchecked Sendable {
     }
   }
 
-  /// Runs statements separated by `;` (no parameters), as in a migration.
+  /// Runs statements that each end with `;` at the end of a line (no
+  /// parameters), as a migration is written: one statement at a time.
   func execute(script: String, operation: String) throws {
-    do {
-      _ = try connection.simpleQuery(script).wait()
-    } catch {
-      throw wrap(error, operation: operation)
+    for statement in script.components(separatedBy: ";\n") {
+      let text = statement.trimmingCharacters(in: .whitespacesAndNewlines)
+      if text.isEmpty
+        || text.split(separator: "\n").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") })
+      {
+        continue
+      }
+      try query(text, operation: operation)
     }
   }
 
