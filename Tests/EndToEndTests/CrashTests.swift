@@ -31,9 +31,24 @@ struct CrashTests {
   }
 
   static func state(of folder: URL) throws -> LedgerState {
-    let ledger = try SQLiteLedger(path: folder.appendingPathComponent("var/ledger.sqlite").path)
-    #expect(try ledger.scalar("PRAGMA integrity_check") == "ok")
+    let config = try PipelineConfig.load(path: folder.appendingPathComponent("pipeline.conf").path)
+    if case .sqlite(let path) = config.ledger {
+      #expect(try SQLiteLedger(path: path).scalar("PRAGMA integrity_check") == "ok")
+    }
+    let ledger = try LedgerOpener.open(config, access: .read)
+    defer { ledger.close() }
     return LedgerState(balances: try ledger.balances(), deposits: try ledger.depositCount())
+  }
+
+  /// Points a drop's configuration at a fresh PostgreSQL database (kept alive by the caller).
+  static func usePostgres(_ folder: URL, claimTimeout: Int) throws -> TestDatabase {
+    let database = try TestDatabase()
+    let path = folder.appendingPathComponent("pipeline.conf")
+    let config = try String(contentsOf: path, encoding: .utf8).replacingOccurrences(
+      of: "path = \"var/ledger.sqlite\"",
+      with: "url = \"\(database.url)\"\nclaim_timeout_seconds = \(claimTimeout)")
+    try config.write(to: path, atomically: true, encoding: .utf8)
+    return database
   }
 
   /// Input names as found in the inbox, archive and quarantine (without the run folder).
@@ -58,9 +73,13 @@ struct CrashTests {
     return found
   }
 
-  @Test func killedAtAnyInstantEveryLineIsDepositedExactlyOnce() throws {
+  /// With PostgreSQL, a killed run's claims and lease lapse only after the
+  /// claim timeout: the next run waits that long, so fewer points are killed.
+  @Test(arguments: Backend.tested)
+  func killedAtAnyInstantEveryLineIsDepositedExactlyOnce(backend: Backend) throws {
     let environment = ProcessInfo.processInfo.environment
-    let points = Int(environment["SMARTDEPOSIT_CRASH_POINTS"] ?? "") ?? 64
+    let claimTimeout = 1
+    let points = Int(environment["SMARTDEPOSIT_CRASH_POINTS"] ?? "") ?? (backend == .sqlite ? 64 : 16)
     var random = SeededGenerator(seed: UInt64(environment["SMARTDEPOSIT_CRASH_SEED"] ?? "") ?? 20_261_129)
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-crash-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: work) }
@@ -71,6 +90,8 @@ struct CrashTests {
     // One clean run: the state every killed run must end in.
     let reference = work.appendingPathComponent("reference")
     try FileManager.default.copyItem(at: template, to: reference)
+    var databases: [TestDatabase] = []
+    if backend == .postgres { databases.append(try Self.usePostgres(reference, claimTimeout: claimTimeout)) }
     let started = Date()
     let clean = try runCommand(["run"], in: reference)
     let duration = Date().timeIntervalSince(started)
@@ -92,6 +113,10 @@ struct CrashTests {
       for _ in 0..<8 {
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.copyItem(at: template, to: folder)
+        if backend == .postgres {
+          databases.removeLast(databases.count > 1 ? 1 : 0)
+          databases.append(try Self.usePostgres(folder, claimTimeout: claimTimeout))
+        }
         let process = Process()
         process.executableURL = smartdepositExecutable()
         process.arguments = ["run", "--quiet"]
@@ -110,6 +135,10 @@ struct CrashTests {
         }
         estimate = min(estimate, Date().timeIntervalSince(started))
         delay = fraction * estimate * 0.8
+      }
+      if backend == .postgres {
+        // The killed run's lease and claims lapse.
+        Thread.sleep(forTimeInterval: Double(claimTimeout) + 0.5)
       }
       let recovery = try runCommand(["run", "--json"], in: folder)
       #expect(recovery.status == 65 || recovery.status == 0, "kill \(point) at \(delay)s: \(recovery.standardError)")
@@ -132,7 +161,7 @@ struct CrashTests {
     }
     #expect(killedWhileRunning >= points * 8 / 10, "only \(killedWhileRunning) kills hit a running process")
     print(
-      "crash test: \(points) kills, \(killedWhileRunning) while running, \(instants.count) distinct instants over \(String(format: "%.2f", duration))s"
+      "crash test (\(backend)): \(points) kills, \(killedWhileRunning) while running, \(instants.count) distinct instants over \(String(format: "%.2f", duration))s"
     )
   }
 }

@@ -93,6 +93,8 @@ public final class PostgresLedger: Ledger {
   public func syncRegistry(_ accounts: [SmartAccount]) throws -> RegistrySyncResult {
     let now = Timestamp.now()
     return try transaction("syncing the registry") {
+      // Runners starting together sync one after the other, each seeing what the one before it added.
+      try session.query("SELECT pg_advisory_xact_lock(7714359002)", operation: "syncing the registry")
       var result = RegistrySyncResult()
       var held: [String: (name: String, type: String, partner: String)] = [:]
       for row in try session.query(

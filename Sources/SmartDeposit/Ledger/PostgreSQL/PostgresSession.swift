@@ -56,22 +56,37 @@ final class PostgresSession: @unchecked Sendable {
   @discardableResult
   func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings(), operation: String) throws -> [PostgresRow] {
     do {
-      return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait().rows
+      guard !connection.isClosed else { throw ConnectionLost() }
+      let result = connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+      return try untilClosed(result).wait().rows
     } catch {
       throw wrap(error, operation: operation)
     }
   }
 
-  /// Runs one statement and hands each row to `body` as it arrives.
-  func forEachRow(
-    _ sql: String, _ binds: PostgresBindings = PostgresBindings(), operation: String,
-    _ body: @escaping @Sendable (PostgresRow) throws -> Void
-  ) throws {
-    do {
-      _ = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger, body).wait()
-    } catch {
-      throw wrap(error, operation: operation)
+  /// The connection closed under a query (the server went away, or an
+  /// administrator ended the session).
+  struct ConnectionLost: Error, CustomStringConvertible {
+    var description: String { "the connection to the server was lost" }
+  }
+
+  /// `future`, or a failure as soon as the connection closes: a query sent
+  /// as the server drops the connection must not wait forever.
+  private func untilClosed<T: Sendable>(_ future: EventLoopFuture<T>) -> EventLoopFuture<T> {
+    let loop = future.eventLoop
+    let promise = loop.makePromise(of: T.self)
+    let once = CompletedOnce()
+    future.whenComplete { result in
+      guard !once.done else { return }
+      once.done = true
+      promise.completeWith(result)
     }
+    connection.closeFuture.hop(to: loop).whenComplete { _ in
+      guard !once.done else { return }
+      once.done = true
+      promise.fail(ConnectionLost())
+    }
+    return promise.futureResult
   }
 
   /// Runs statements that each end with `;` at the end of a line (no
@@ -115,11 +130,14 @@ final class PostgresSession: @unchecked Sendable {
         return "\(error.code)"
       }
     }
-    if let error = error as? ChannelError {
-      return "\(error)"
-    }
     return "\(error)"
   }
+}
+
+/// Whether a promise was completed, touched only on its event loop.
+private final class CompletedOnce: @unchecked Sendable {
+  // @unchecked: read and written only by callbacks on one event loop.
+  var done = false
 }
 
 /// A file of the same content was committed by another runner while this
