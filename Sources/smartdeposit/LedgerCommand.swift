@@ -4,7 +4,51 @@ import SmartDeposit
 
 struct LedgerCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "ledger", abstract: "Look after the ledger itself.", subcommands: [Doctor.self])
+    commandName: "ledger", abstract: "Look after the ledger itself.", subcommands: [Doctor.self, Copy.self])
+
+  struct Copy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "copy",
+      abstract: "Copy the configured SQLite ledger, everything in it, into an empty PostgreSQL ledger.",
+      discussion: """
+        Reads the SQLite ledger that [ledger] path names and copies the registry, runs, files, deposits, \
+        transfers and rejects into the PostgreSQL database at --to, in one transaction. The database must \
+        hold no ledger yet, or an empty one. The password comes from the environment variable named by \
+        [ledger] password_env (PGPASSWORD by default). Then point [ledger] url at it.
+        """)
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "The PostgreSQL ledger to copy into: postgresql://user@host:port/database[?sslmode=disable].")
+    var to: String
+
+    func run() throws {
+      let config = try options.load()
+      guard case .sqlite(let path) = config.ledger else {
+        CommandSupport.printError(
+          "smartdeposit: ledger copy reads an SQLite ledger; [ledger] in \(options.config) names none")
+        throw ExitCode(64)
+      }
+      let target: PostgresLocation
+      switch PostgresLocation.parse(to, passwordVariable: config.ledgerPasswordVariable) {
+      case .success(let location): target = location
+      case .failure(let problem):
+        CommandSupport.printError("smartdeposit: --to \(problem)")
+        throw ExitCode(64)
+      }
+      do {
+        guard FileManager.default.fileExists(atPath: path) else {
+          throw RunError.ledgerMissing(path: path, key: "[ledger] path", config: options.config)
+        }
+        let source = try SQLiteLedger(path: path)
+        let result = try LedgerCopy.copy(from: source, to: target)
+        let counts = LedgerCopy.tables.map { "\(result.rows[$0.name] ?? 0) \($0.name)" }.joined(separator: ", ")
+        print("copied \(path) to \(target): \(counts)")
+      } catch {
+        throw fail(error)
+      }
+    }
+  }
 
   struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(

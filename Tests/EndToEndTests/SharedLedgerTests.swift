@@ -167,6 +167,52 @@ struct SharedLedgerTests {
     #expect(CrashTests.whereFilesAre(work).values.allSatisfy { $0 != ["inbox"] })
   }
 
+  /// The sample drop deposited into SQLite, then the ledger copied into
+  /// PostgreSQL: balances and the reconciliation report are the same.
+  @Test func ledgerCopyMovesEverythingAndReportsStayTheSame() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-copy-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      at: packageRoot.appendingPathComponent("SampleOrders"), to: folder.appendingPathComponent("SampleOrders"))
+    let configPath = folder.appendingPathComponent("pipeline.conf")
+    try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("pipeline.conf"), to: configPath)
+    #expect(try runCommand(["run"], in: folder).status == 65)
+    func reports() throws -> [String] {
+      let balances = try runCommand(["balances", "--format", "json"], in: folder)
+      let reconcile = try runCommand(
+        ["reconcile", "--format", "json", "--as-of", "2027-03-01", "--against", "SampleOrders/ssm-licenses.csv"],
+        in: folder)
+      #expect(balances.status == 0)
+      #expect(reconcile.status == 65)
+      let withoutTime = reconcile.standardOutput.split(separator: "\n").filter { !$0.contains("\"generated_at\"") }
+      return [balances.standardOutput, withoutTime.joined(separator: "\n")]
+    }
+    let before = try reports()
+    let runsBefore = try runCommand(["runs", "--json"], in: folder).standardOutput
+
+    let database = try TestDatabase()
+    let copy = try runCommand(["ledger", "copy", "--to", database.url], in: folder)
+    #expect(copy.status == 0, "\(copy.standardError)")
+    #expect(copy.standardOutput.contains("deposits"))
+    let config = try String(contentsOf: configPath, encoding: .utf8).replacingOccurrences(
+      of: "path = \"var/ledger.sqlite\"", with: "url = \"\(database.url)\"")
+    try config.write(to: configPath, atomically: true, encoding: .utf8)
+    #expect(try reports() == before)
+    #expect(try runCommand(["runs", "--json"], in: folder).standardOutput == runsBefore)
+    // The copy is a working ledger: the same drop again deposits nothing.
+    let again = try runCommand(["run", "--json"], in: folder)
+    #expect(again.status == 0)
+    #expect(try Self.count(Self.summary(Data(again.standardOutput.utf8)), "lines", "deposited") == 0)
+    // A second copy into a ledger that is no longer empty is refused.
+    let sqliteConfig = config.replacingOccurrences(
+      of: "url = \"\(database.url)\"", with: "path = \"var/ledger.sqlite\"")
+    try sqliteConfig.write(to: configPath, atomically: true, encoding: .utf8)
+    let refused = try runCommand(["ledger", "copy", "--to", database.url], in: folder)
+    #expect(refused.status == 74)
+    #expect(refused.standardError.contains("not empty"))
+  }
+
   @Test func aServerThatCannotBeReachedStopsTheRunWith74NamingHostAndPort() throws {
     let drop = try TestDrop(backend: .postgres)
     try drop.dropFixture("quarantine/good.xml")

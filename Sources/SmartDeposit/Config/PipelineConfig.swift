@@ -57,6 +57,8 @@ public struct PipelineConfig: Sendable, Equatable {
   public var ignore: [String] = []
   /// The SQLite ledger's path (the default; also where its run lock lives).
   public var ledgerPath: String
+  /// The environment variable a PostgreSQL password is read from (`[ledger] password_env`).
+  public var ledgerPasswordVariable = "PGPASSWORD"
   /// Set when the ledger is a PostgreSQL database instead (`[ledger] url`).
   public var ledgerPostgres: PostgresLocation?
   /// Where the ledger is.
@@ -177,6 +179,7 @@ private struct TableReader {
       }
       if let value = pathValue { config.ledgerPath = path(value) }
       let passwordVariable = try string(ledger, "ledger.password_env") ?? "PGPASSWORD"
+      config.ledgerPasswordVariable = passwordVariable
       let claimTimeout = try number(ledger, "ledger.claim_timeout_seconds") ?? 60
       guard claimTimeout >= 1 else {
         throw ConfigError(file: file, key: "ledger.claim_timeout_seconds", problem: "must be at least 1 second")

@@ -88,6 +88,11 @@ public final class PostgresLedger: Ledger {
 
   private var leaseInterval: String { leases.interval }
 
+  /// Runs `body` with the connection in one transaction: for `ledger copy`.
+  func importing<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+    try transaction("copying the ledger") { try body(session) }
+  }
+
   // MARK: Registry
 
   public func syncRegistry(_ accounts: [SmartAccount]) throws -> RegistrySyncResult {
