@@ -4,6 +4,9 @@
   XML:     `smartdeposit run` on an N-line CCW XML drop vs `xmllint --stream --noout` on the same file
   CSV:     `smartdeposit run` on the same lines as CSV vs the sqlite3 shell's `.import` into a fresh database
   scaling: `smartdeposit run` on CSV drops of several sizes: seconds, cost per line and peak RSS
+  postgres (with --postgres URL): `smartdeposit run` of the CSV into a PostgreSQL ledger vs
+           psql's `\copy` of the same CSV into a table with the same columns and a unique index
+           on (web_order_id, line_number), on the same server (synchronous_commit left on)
 
 Each smartdeposit run starts from a clean ledger. Each measurement is taken
 right after (or before, alternating) its floor on the same file, and the
@@ -93,7 +96,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scaling", default="100000,1000000,5000000")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "smartdeposit"))
-    parser.add_argument("--skip", default="", help="comma-separated: xml,csv,scaling")
+    parser.add_argument("--skip", default="", help="comma-separated: xml,csv,scaling,postgres")
+    parser.add_argument("--postgres", default="", help="URL of a PostgreSQL server's postgres database "
+                        "(scripts/postgres-cluster.sh start DIR prints one); enables the postgres comparison")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     for tool in ("xmllint", "sqlite3"):
@@ -134,6 +139,9 @@ def main():
         print(f"CSV  {args.lines} lines: smartdeposit {mine:.2f}s, sqlite3 .import {base:.2f}s, "
               f"median paired ratio {ratio:.2f}x, peak RSS {rss:.1f} MiB, {args.lines / mine:,.0f} lines/s")
 
+    if args.postgres and "postgres" not in skip:
+        postgres_comparison(args, both, csv_file)
+
     if "scaling" not in skip:
         sizes = [int(s) for s in args.scaling.split(",") if s]
         repeat = max(1, min(args.repeat, 3))
@@ -157,6 +165,61 @@ def main():
             print(f"cost per line varies by {(max(costs) / min(costs) - 1) * 100:.1f}% across sizes "
                   f"({(max(net) / min(net) - 1) * 100:.1f}% beyond the fixed cost); "
                   f"peak RSS from {min(r for _, _, r in results):.1f} to {max(r for _, _, r in results):.1f} MiB")
+
+
+def psql(url, *commands):
+    subprocess.check_call(["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1"] + [a for c in commands for a in ("-c", c)],
+                          stdout=subprocess.DEVNULL)
+
+
+def database_url(url, name):
+    base, _, query = url.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
+
+
+def postgres_comparison(args, both, csv_file):
+    ledger = "sdbench_ledger"
+    target = "sdbench_copy"
+    config = os.path.join(both, "pipeline-postgres.conf")
+    text = open(config_for(both, "inbox-csv")).read().replace(
+        'path = "var/ledger.sqlite"', f'url = "{database_url(args.postgres, ledger)}"')
+    open(config, "w").write(text)
+    header = open(csv_file).readline().strip().split(",")
+    columns = ", ".join(f"{name} text" for name in header)
+
+    def fresh(name):
+        psql(args.postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
+
+    def ours():
+        fresh(ledger)
+        return smartdeposit_run(args.binary, both, config)
+
+    def floor():
+        fresh(target)
+        url = database_url(args.postgres, target)
+        psql(url, f"CREATE TABLE orders ({columns})",
+             "CREATE UNIQUE INDEX orders_identity ON orders (web_order_id, line_number)")
+        settle()
+        return measure_rss(["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                            f"\\copy orders FROM '{csv_file}' WITH (FORMAT csv, HEADER true)"])[0]
+
+    ratios, mine_all, base_all, rss = [], [], [], []
+    for index in range(args.repeat):
+        if index % 2 == 0:
+            mine, peak = ours()
+            base = floor()
+        else:
+            base = floor()
+            mine, peak = ours()
+        ratios.append(mine / base)
+        mine_all.append(mine)
+        base_all.append(base)
+        rss.append(peak)
+    mine, base = statistics.median(mine_all), statistics.median(base_all)
+    print(f"PostgreSQL CSV {args.lines} lines: smartdeposit {mine:.2f}s, psql \\copy {base:.2f}s, "
+          f"median paired ratio {statistics.median(ratios):.2f}x, peak RSS {max(rss):.1f} MiB, "
+          f"{args.lines / mine:,.0f} lines/s")
+    psql(args.postgres, f"DROP DATABASE IF EXISTS {ledger} WITH (FORCE)", f"DROP DATABASE IF EXISTS {target} WITH (FORCE)")
 
 
 def fixed_cost(binary, size, repeat):
