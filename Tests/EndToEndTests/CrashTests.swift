@@ -16,15 +16,12 @@ struct CrashTests {
   }
 
   static func generateDrop(into folder: URL) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      "python3", packageRoot.appendingPathComponent("Benchmarks/generate_drop.py").path, "--out", folder.path,
-      "--lines", "16000", "--files", "4", "--partner-lines", "4000", "--accounts", "500", "--mistakes", "--seed", "11",
-    ]
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+    try SmartDepositTestSupport.generateDrop(
+      into: folder,
+      [
+        "--lines", "16000", "--files", "4", "--partner-lines", "4000", "--accounts", "500", "--mistakes", "--seed",
+        "11",
+      ])
     // A file that must be quarantined, so that path is killed too.
     try "<?xml version=\"1.0\"?>\n<OrderDrop><Order webOrderId=\"1\">".write(
       to: folder.appendingPathComponent("inbox/ccw-broken.xml"), atomically: true, encoding: .utf8)

@@ -11,16 +11,12 @@ struct SharedLedgerTests {
   static func drop(
     in folder: URL, lines: Int, files: Int, claimTimeout: Int = 2, seed: Int = 7
   ) throws -> TestDatabase {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      "python3", packageRoot.appendingPathComponent("Benchmarks/generate_drop.py").path, "--out", folder.path,
-      "--lines", "\(lines)", "--files", "\(files)", "--partner-lines", "2000", "--accounts", "300", "--mistakes",
-      "--seed", "\(seed)",
-    ]
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
+    try generateDrop(
+      into: folder,
+      [
+        "--lines", "\(lines)", "--files", "\(files)", "--partner-lines", "2000", "--accounts", "300", "--mistakes",
+        "--seed", "\(seed)",
+      ])
     return try CrashTests.usePostgres(folder, claimTimeout: claimTimeout)
   }
 
@@ -54,14 +50,9 @@ struct SharedLedgerTests {
     // The same drop on SQLite, run once: the balances every shared run must end in.
     let reference = work.deletingLastPathComponent().appendingPathComponent("smartdeposit-shared-ref-\(UUID())")
     defer { try? FileManager.default.removeItem(at: reference) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      "python3", packageRoot.appendingPathComponent("Benchmarks/generate_drop.py").path, "--out", reference.path,
-      "--lines", "24000", "--files", "8", "--partner-lines", "2000", "--accounts", "300", "--mistakes", "--seed", "7",
-    ]
-    try process.run()
-    process.waitUntilExit()
+    try generateDrop(
+      into: reference,
+      ["--lines", "24000", "--files", "8", "--partner-lines", "2000", "--accounts", "300", "--mistakes", "--seed", "7"])
     _ = try runCommand(["run"], in: reference)
     let expected = try CrashTests.state(of: reference)
 

@@ -314,3 +314,17 @@ public func runCommand(
     status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
     standardError: String(decoding: errorData, as: UTF8.self))
 }
+
+/// Runs `Benchmarks/generate_drop.py` into `folder` with these arguments
+/// (besides `--out`), and fails the test if it fails.
+public func generateDrop(into folder: URL, _ arguments: [String]) throws {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  process.arguments =
+    ["python3", packageRoot.appendingPathComponent("Benchmarks/generate_drop.py").path, "--out", folder.path]
+    + arguments
+  process.standardOutput = FileHandle.nullDevice
+  try process.run()
+  process.waitUntilExit()
+  guard process.terminationStatus == 0 else { throw TestSetupError("generate_drop.py \(arguments) failed") }
+}

@@ -106,15 +106,7 @@ struct IdentityPipelineTests {
   }
 
   private func generate(format: String, into folder: URL) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      "python3", packageRoot.appendingPathComponent("Benchmarks/generate_drop.py").path, "--out", folder.path,
-      "--lines", "600", "--accounts", "40", "--format", format, "--seed", "15",
-    ]
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
+    try generateDrop(into: folder, ["--lines", "600", "--accounts", "40", "--format", format, "--seed", "15"])
   }
 
   @Test(arguments: Backend.tested)
