@@ -4,4 +4,4 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends libxml2-utils sqlite3 time >/dev/null
+apt-get install -y -qq --no-install-recommends libxml2-utils sqlite3 time postgresql postgresql-client >/dev/null

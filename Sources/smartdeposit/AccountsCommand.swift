@@ -56,7 +56,7 @@ struct AccountsCommand: ParsableCommand {
         print(
           "accounts: \(accounts.count) valid, \(problems.count) refused; \(result.accountsAdded) added, \(result.accountsUpdated) updated, \(result.virtualAccountsAdded) virtual accounts added"
         )
-        if !problems.isEmpty { throw ExitCode(65) }
+        if !problems.isEmpty { throw ExitCode(.dataError) }
       } catch let error as ExitCode {
         throw error
       } catch let error as IngestError where error.cause == .unreadable {

@@ -21,6 +21,6 @@ struct CheckCommand: ParsableCommand {
       throw fail(error)
     }
     for problem in problems { print(problem) }
-    if !problems.isEmpty { throw ExitCode(65) }
+    if !problems.isEmpty { throw ExitCode(.dataError) }
   }
 }

@@ -27,14 +27,14 @@ struct LedgerCommand: ParsableCommand {
       guard case .sqlite(let path) = config.ledger else {
         CommandSupport.printError(
           "smartdeposit: ledger copy reads an SQLite ledger; [ledger] in \(options.config) names none")
-        throw ExitCode(64)
+        throw ExitCode(.usage)
       }
       let target: PostgresLocation
       switch PostgresLocation.parse(to, passwordVariable: config.ledgerPasswordVariable) {
       case .success(let location): target = location
       case .failure(let problem):
         CommandSupport.printError("smartdeposit: --to \(problem)")
-        throw ExitCode(64)
+        throw ExitCode(.usage)
       }
       do {
         guard FileManager.default.fileExists(atPath: path) else {
@@ -103,7 +103,7 @@ struct LedgerCommand: ParsableCommand {
           "\nNothing was changed. Correct each pair by hand (for example with a transfer or a note to finance);"
             + " `reconcile` lists them until then.")
       }
-      if !collisions.isEmpty { throw ExitCode(65) }
+      if !collisions.isEmpty { throw ExitCode(.dataError) }
     }
   }
 }

@@ -48,7 +48,7 @@ struct ReconcileCommand: ParsableCommand {
         holdingMaxAgeDays: config.holdingMaxAgeDays, limits: config.limits)
     } catch let error as IngestError {
       CommandSupport.printError("smartdeposit: \(error)")
-      throw ExitCode(65)
+      throw ExitCode(.dataError)
     } catch {
       throw fail(error)
     }
@@ -68,6 +68,6 @@ struct ReconcileCommand: ParsableCommand {
       print(text, terminator: "")
     }
     for problem in report.ssmProblems { CommandSupport.printError("smartdeposit: \(problem)") }
-    if !report.reconciles { throw ExitCode(65) }
+    if !report.reconciles { throw ExitCode(.dataError) }
   }
 }

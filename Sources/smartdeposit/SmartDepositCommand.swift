@@ -24,7 +24,7 @@ struct ConfigOption: ParsableArguments {
       return loaded
     case .failure(let error):
       CommandSupport.printError("smartdeposit: \(error)")
-      throw ExitCode(78)
+      throw ExitCode(.configError)
     }
   }
 }
@@ -33,8 +33,13 @@ struct ConfigOption: ParsableArguments {
 func fail(_ error: Error) -> ExitCode {
   if let error = error as? RunError {
     CommandSupport.printError("smartdeposit: \(error)")
-    return ExitCode(error.exitCode)
+    return ExitCode(error.exitStatus)
   }
   CommandSupport.printError("smartdeposit: \(error)")
-  return ExitCode(74)
+  return ExitCode(.ioError)
+}
+
+extension ExitCode {
+  /// The exit code of a status: every command ends through `ExitStatus`.
+  init(_ status: ExitStatus) { self.init(status.rawValue) }
 }

@@ -32,7 +32,7 @@ struct TransferCommand: ParsableCommand {
       result = try RunPipeline(config: config, options: RunOptions()).applyTransferFile(path: file, sender: sender)
     } catch let error as IngestError {
       print("\(file):\(error.line): \(error.cause.rawValue): \(error.message)")
-      throw ExitCode(65)
+      throw ExitCode(.dataError)
     } catch {
       throw fail(error)
     }
@@ -47,6 +47,6 @@ struct TransferCommand: ParsableCommand {
     print(
       "transfers: \(counts.applied) applied (\(counts.quantity) licenses), \(counts.duplicate) duplicate, \(counts.rejected) rejected"
     )
-    if counts.rejected > 0 { throw ExitCode(65) }
+    if counts.rejected > 0 { throw ExitCode(.dataError) }
   }
 }

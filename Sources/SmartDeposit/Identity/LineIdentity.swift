@@ -32,11 +32,13 @@ public struct LineIdentity: Sendable, Hashable, Codable, CustomStringConvertible
   /// its length; any other id is itself, without surrounding white space.
   public static func orderKey(_ text: String) -> String {
     var text = text
-    return text.withUTF8 { bytes in
+    return text.withUTF8 { bytes -> String? in
       let (lower, upper) = trimmedBounds(bytes)
       var end = lower
       while end < upper, isDigit(bytes[end]) { end += 1 }
-      guard end > lower else { return String(decoding: bytes[lower..<upper], as: UTF8.self) }
+      guard end > lower else {
+        return lower == 0 && upper == bytes.count ? nil : String(decoding: bytes[lower..<upper], as: UTF8.self)
+      }
       if end < upper {
         // Only `.` followed by zeros (at least one) may follow the digits.
         guard bytes[end] == UInt8(ascii: "."), end + 1 < upper,
@@ -45,8 +47,10 @@ public struct LineIdentity: Sendable, Hashable, Codable, CustomStringConvertible
       }
       var first = lower
       while first < end - 1, bytes[first] == UInt8(ascii: "0") { first += 1 }
+      // Most ids are their own key: no copy then.
+      if first == 0 && end == bytes.count { return nil }
       return String(decoding: bytes[first..<end], as: UTF8.self)
-    }
+    } ?? text
   }
 
   /// The key a line number is compared by. The number is split on `.`; each
@@ -56,11 +60,33 @@ public struct LineIdentity: Sendable, Hashable, Codable, CustomStringConvertible
   /// (`A`, or an empty one) is kept as written, and so is everything after it.
   public static func lineKey(_ text: String) -> String {
     var text = text
-    return text.withUTF8 { bytes in
+    return text.withUTF8 { bytes -> String? in
       let (lower, upper) = trimmedBounds(bytes)
       guard lower < upper else { return "" }
+      // The common case: components of digits without leading zeros, perhaps
+      // with trailing zero components (`1.0`): the key is a prefix of the text.
+      var position = lower
+      var keyEnd = lower
+      var plain = true
+      while position <= upper {
+        var end = position
+        while end < upper, bytes[end] != UInt8(ascii: ".") { end += 1 }
+        let count = end - position
+        guard count > 0, bytes[position..<end].allSatisfy(isDigit),
+          count == 1 || bytes[position] != UInt8(ascii: "0")
+        else {
+          plain = false
+          break
+        }
+        if !(count == 1 && bytes[position] == UInt8(ascii: "0")) { keyEnd = end }
+        position = end + 1
+      }
+      if plain {
+        if keyEnd == lower { return "0" }
+        if lower == 0 && keyEnd == bytes.count { return nil }
+        return String(decoding: bytes[lower..<keyEnd], as: UTF8.self)
+      }
       var key = ""
-      key.reserveCapacity(upper - lower)
       // Components of the key, written as numbers; `pendingZeros` are zero
       // components that count only if a non-zero one follows them.
       var pendingZeros = 0
@@ -101,7 +127,7 @@ public struct LineIdentity: Sendable, Hashable, Codable, CustomStringConvertible
       }
       // Only zero components: the line is line 0.
       return wroteAny ? key : "0"
-    }
+    } ?? text
   }
 
   /// The SKU as the ledger stores and groups it: upper-case, so that

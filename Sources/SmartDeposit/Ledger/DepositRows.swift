@@ -93,7 +93,11 @@ public struct DepositRows: Sendable {
 
   /// Where a field of row `index` lies in `bytes`.
   func range(_ field: DepositField, at index: Int) -> Range<Int> {
-    let row = rows[index]
+    Self.range(field, in: rows[index])
+  }
+
+  /// Where a field of `row` lies in `bytes`.
+  static func range(_ field: DepositField, in row: Row) -> Range<Int> {
     let position = field.rawValue
     // Loaded from memory: a variable index into a SIMD vector compiles to
     // a spill and a reload per access.

@@ -205,6 +205,9 @@ public protocol Ledger: AnyObject {
   var location: String { get }
   /// How runs on this ledger keep out of each other's way.
   var coordination: RunCoordination { get }
+  /// Deposits per `DepositSession.deposit(_:)` call that suit this backend:
+  /// enough to make a round trip's cost small against the rows it carries.
+  var batchSize: Int { get }
   /// Adds new accounts and VAs from the accounts file; removes nothing.
   func syncRegistry(_ accounts: [SmartAccount]) throws -> RegistrySyncResult
   /// The registry as the ledger holds it.

@@ -15,6 +15,8 @@ public final class SQLiteLedger: Ledger {
   public var location: String { path }
   /// One run at a time, under a lock file beside the ledger.
   public var coordination: RunCoordination { .hostLock(path: path + ".lock") }
+  /// In-process calls cost nothing: batches stay small, and so does memory.
+  public var batchSize: Int { 512 }
   private let queue: DatabaseQueue
   private let dryRun: Bool
 
@@ -439,11 +441,11 @@ final class SQLiteDepositSession: DepositSession {
       }
       let statement = insert
       for index in 0..<rows.count {
+        let row = rows.rows[index]
         func text(_ position: Int32, _ field: DepositField) {
-          let range = rows.range(field, at: index)
+          let range = DepositRows.range(field, in: row)
           sqlite3_bind_text(statement, position, base + range.lowerBound, Int32(range.count), nil)
         }
-        let row = rows.rows[index]
         text(1, .webOrderID)
         text(2, .lineNumber)
         text(3, .sku)

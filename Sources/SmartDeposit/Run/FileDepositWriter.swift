@@ -98,14 +98,16 @@ struct FileDepositWriter {
       case .reject(let reject):
         try self.reject(reject, withdrawnAhead: &withdrawnAhead)
       case .deposit(let index):
-        let orderKey = batch.rows.string(.orderKey, at: index)
         let record = batch.rows.record(at: index)
         if withdrawnAhead.contains(record) {
           // Deposited with its batch, then taken back with its order, which
           // listed it as order-rejected: nothing more to do.
           continue
         }
-        if atomicity == .order && (sent[index] < 0 || rejectedInBatch.contains(orderKey)) {
+        if atomicity == .order
+          && (sent[index] < 0
+            || (!rejectedInBatch.isEmpty && rejectedInBatch.contains(batch.rows.string(.orderKey, at: index))))
+        {
           let deposit = batch.rows.deposit(at: index)
           notTaken(deposit)
           try reject(
@@ -119,10 +121,10 @@ struct FileDepositWriter {
         case .deposited:
           counts.add(quantity: batch.rows.quantity(at: index), held: batch.rows.isHeld(at: index))
           if report != nil {
-            if !orderKey.utf8.elementsEqual(pendingOrder) {
+            if !batch.rows.withBytes(.orderKey, at: index, { $0.elementsEqual(pendingOrder) }) {
               try flushReport()
               pendingOrder.removeAll(keepingCapacity: true)
-              pendingOrder.append(contentsOf: orderKey.utf8)
+              batch.rows.withBytes(.orderKey, at: index) { pendingOrder.append(contentsOf: $0) }
             }
             batch.withReportRow(index) { pendingRows.append(contentsOf: $0) }
             pendingCount += 1

@@ -19,7 +19,8 @@ public struct OrderFileProcessor: Sendable {
   /// Called as bytes are read (raw bytes, lines), for progress display.
   public var progress: (@Sendable (Int64, Int) -> Void)?
 
-  static let batchSize = 512
+  /// Records per batch: what suits the ledger (`Ledger.batchSize`).
+  public var batchSize = 512
   static let queueDepth = 4
 
   public init(validator: LineValidator, atomicity: Atomicity, limits: InputLimits) {
@@ -135,14 +136,14 @@ public struct OrderFileProcessor: Sendable {
       let (source, bytes) = try OrderSources.open(
         path: file.path, displayName: file.name, format: file.format, limits: limits)
       var batch: [ParsedRecord] = []
-      batch.reserveCapacity(Self.batchSize)
+      batch.reserveCapacity(batchSize)
       var read = 0
       var lastProgress: UInt64 = 0
-      while try source.nextBatch(into: &batch, limit: Self.batchSize) {
+      while try source.nextBatch(into: &batch, limit: batchSize) {
         read += batch.count
         guard queue.put(.records(batch)) else { return }
         batch = []
-        batch.reserveCapacity(Self.batchSize)
+        batch.reserveCapacity(batchSize)
         if let progress {
           // A few updates a second are enough for a person watching.
           let now = DispatchTime.now().uptimeNanoseconds

@@ -23,11 +23,11 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
   }
 
   /// The sysexits code for this error.
-  public var exitCode: Int32 {
+  public var exitStatus: ExitStatus {
     switch self {
-    case .inboxMissing, .inputMissing, .ledgerMissing: 66
-    case .locked: 75
-    case .io: 74
+    case .inboxMissing, .inputMissing, .ledgerMissing: .noInput
+    case .locked: .locked
+    case .io: .ioError
     }
   }
 }

@@ -90,14 +90,16 @@ public struct RunPipeline {
       try processInbox(ledger: ledger, report: report, runID: runID, summary: &summary)
     } catch {
       summary.errors.append("\(error)")
-      summary.exitCode = 74
+      summary.exitCode = ExitStatus.ioError.code
       summary.finishedAt = Timestamp.now()
       try? ledger.finishRun(
-        id: runID, finishedAt: summary.finishedAt, exitCode: 74, status: .failed, summary: counts(summary))
+        id: runID, finishedAt: summary.finishedAt, exitCode: summary.exitCode, status: .failed,
+        summary: counts(summary))
       try? report.finish(summary: summary)
       throw (error as? RunError) ?? RunError.io("\(error)")
     }
-    summary.exitCode = (summary.lines.rejected + summary.files.quarantined + summary.transfers.rejected) > 0 ? 65 : 0
+    let clean = summary.lines.rejected + summary.files.quarantined + summary.transfers.rejected == 0
+    summary.exitCode = (clean ? ExitStatus.success : .dataError).code
     summary.finishedAt = Timestamp.now()
     do {
       try report.finish(summary: summary)
@@ -139,6 +141,7 @@ public struct RunPipeline {
     var processor = OrderFileProcessor(
       validator: LineValidator(registry: registry, maxQuantity: config.maxQuantity), atomicity: config.atomicity,
       limits: config.limits)
+    processor.batchSize = ledger.batchSize
     let transfers = TransferProcessor(limits: config.limits, maxQuantity: config.maxQuantity)
     // The next order file is read and prepared while the current one is
     // written, committed and moved: its stages wait, holding at most their

@@ -34,59 +34,62 @@ final class PostgresDepositSession: DepositSession {
 
   func deposit(_ rows: DepositRows) throws -> [DepositOutcome] {
     guard !rows.isEmpty else { return [] }
-    var texts: [DepositField: [String]] = [:]
     let textFields: [DepositField] = [
       .webOrderID, .lineNumber, .sku, .licenseType, .startDate, .smartAccount, .virtualAccount, .status, .source,
       .salesOrder, .purchaseOrder, .orderDate, .endCustomer, .orderKey, .lineKey,
     ]
-    for field in textFields { texts[field] = [] }
+    var texts = [[String]](repeating: [], count: textFields.count)
+    for column in texts.indices { texts[column].reserveCapacity(rows.count) }
     var quantities: [Int] = []
     var terms: [Int] = []
     var records: [Int] = []
+    quantities.reserveCapacity(rows.count)
+    terms.reserveCapacity(rows.count)
+    records.reserveCapacity(rows.count)
     for index in 0..<rows.count {
-      for field in textFields { texts[field, default: []].append(rows.string(field, at: index)) }
+      for (column, field) in textFields.enumerated() { texts[column].append(rows.string(field, at: index)) }
       quantities.append(rows.quantity(at: index))
       // 0 stands for no term (a term is 1 to 120 months).
       terms.append(rows.termMonths(at: index) ?? 0)
       records.append(rows.record(at: index))
     }
     var binds = PostgresBindings()
-    for field in textFields { binds.append(texts[field] ?? []) }
+    for column in texts { binds.append(column) }
     binds.append(quantities)
     binds.append(terms)
     binds.append(records)
     binds.append(Int(fileID))
-    // Rows go in in file order (ordinality), so that of two rows of one
-    // identity in a batch the first is deposited and the second meets it;
-    // what comes back is the position of each row deposited.
+    // Rows go in in file order, so that of two rows of one identity in a
+    // batch the first is deposited and the second meets it; the identities
+    // deposited come back in that order.
     let inserted = try session.query(
       """
-      WITH input AS (
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                             $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-                             $15::text[], $16::bigint[], $17::bigint[], $18::bigint[])
-               WITH ORDINALITY AS x(w, l, s, lt, sd, sa, va, st, so, sls, po, od, ec, ok, lk, q, tm, r, n)
-      ), inserted AS (
-        INSERT INTO deposits(web_order_id, line_number, sku, license_type, start_date, smart_account,
-          virtual_account, status, source, sales_order, purchase_order, order_date, end_customer, order_key,
-          line_key, quantity, term_months, record, file_id)
-        SELECT w, l, s, lt, NULLIF(sd, ''), sa, va, st, so, sls, po, od, ec, ok, lk, q, NULLIF(tm, 0), r, $19
-          FROM input ORDER BY n
-        ON CONFLICT (order_key, line_key, twin) DO NOTHING
-        RETURNING order_key, line_key
-      )
-      SELECT MIN(input.n) FROM input JOIN inserted ON inserted.order_key = input.ok AND inserted.line_key = input.lk
-       GROUP BY inserted.order_key, inserted.line_key
+      INSERT INTO deposits(web_order_id, line_number, sku, license_type, start_date, smart_account, virtual_account,
+        status, source, sales_order, purchase_order, order_date, end_customer, order_key, line_key, quantity,
+        term_months, record, file_id)
+      SELECT w, l, s, lt, NULLIF(sd, ''), sa, va, st, so, sls, po, od, ec, ok, lk, q, NULLIF(tm, 0), r, $19
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                    $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+                    $16::bigint[], $17::bigint[], $18::bigint[])
+             WITH ORDINALITY AS x(w, l, s, lt, sd, sa, va, st, so, sls, po, od, ec, ok, lk, q, tm, r, n)
+       ORDER BY n
+      ON CONFLICT (order_key, line_key, twin) DO NOTHING
+      RETURNING order_key, line_key
       """, binds, operation: "depositing \(file.name)")
-    var depositedPositions: Set<Int> = []
-    for row in inserted { depositedPositions.insert(try row.makeRandomAccess().int(0) - 1) }
     var outcomes = [DepositOutcome](repeating: .deposited, count: rows.count)
+    // Every row deposited: the common case, nothing to match.
+    if inserted.count == rows.count { return outcomes }
+    var insertedIdentities: Set<LineIdentity> = []
+    for row in inserted {
+      let cells = row.makeRandomAccess()
+      insertedIdentities.insert(LineIdentity(orderKey: try cells.string(0), lineKey: try cells.string(1)))
+    }
+    // A row was deposited if its identity came back and no earlier row of the batch took it.
     var notInserted: [Int] = []
-    for index in 0..<rows.count where !depositedPositions.contains(index) {
-      notInserted.append(index)
+    for index in 0..<rows.count {
+      if insertedIdentities.remove(rows.identity(at: index)) == nil { notInserted.append(index) }
     }
     guard !notInserted.isEmpty else { return outcomes }
-    notInserted.sort()
     var lookup = PostgresBindings()
     lookup.append(notInserted.map { rows.string(.orderKey, at: $0) })
     lookup.append(notInserted.map { rows.string(.lineKey, at: $0) })

@@ -19,6 +19,8 @@ public final class PostgresLedger: Ledger {
 
   public var location: String { postgres.description }
   public var coordination: RunCoordination { .fileClaims(timeoutSeconds: postgres.claimTimeoutSeconds) }
+  /// A round trip per batch: larger batches.
+  public var batchSize: Int { 4096 }
 
   /// Connects and brings the schema up to date. Without `createSchema`, a
   /// database with no ledger in it calls `missing` (which throws) instead

@@ -75,7 +75,6 @@ enum PostgresSchema {
         end_customer TEXT NOT NULL,
         PRIMARY KEY (order_key, line_key, twin)
       );
-      CREATE INDEX deposits_by_file ON deposits(file_id, order_key);
       CREATE INDEX deposits_twins ON deposits(order_key, line_key) WHERE twin > 0;
       CREATE TABLE transfers (
         id BIGSERIAL PRIMARY KEY,

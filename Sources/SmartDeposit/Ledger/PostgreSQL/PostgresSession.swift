@@ -16,6 +16,7 @@ final class PostgresSession: @unchecked Sendable {
   let location: PostgresLocation
   private let connection: PostgresConnection
   private let logger: Logger
+  private let inFlight = InFlightQueries()
 
   /// Connects; a server that cannot be reached is a `LedgerError` naming host and port.
   init(location: PostgresLocation) throws {
@@ -46,6 +47,8 @@ final class PostgresSession: @unchecked Sendable {
         path: location.description, operation: "connecting to PostgreSQL at \(location.endpoint)",
         cause: Self.describe(error))
     }
+    let inFlight = inFlight
+    connection.closeFuture.whenComplete { _ in inFlight.failAll(ConnectionLost()) }
   }
 
   deinit {
@@ -71,20 +74,20 @@ final class PostgresSession: @unchecked Sendable {
   }
 
   /// `future`, or a failure as soon as the connection closes: a query sent
-  /// as the server drops the connection must not wait forever.
-  private func untilClosed<T: Sendable>(_ future: EventLoopFuture<T>) -> EventLoopFuture<T> {
-    let loop = future.eventLoop
-    let promise = loop.makePromise(of: T.self)
-    let once = CompletedOnce()
-    future.whenComplete { result in
-      guard !once.done else { return }
-      once.done = true
-      promise.completeWith(result)
-    }
-    connection.closeFuture.hop(to: loop).whenComplete { _ in
-      guard !once.done else { return }
-      once.done = true
+  /// as the server drops the connection must not wait forever. One callback
+  /// on the connection's close fails whatever is in flight then; a callback
+  /// per query would keep every result alive until the connection closed.
+  private func untilClosed(_ future: EventLoopFuture<PostgresQueryResult>) -> EventLoopFuture<PostgresQueryResult> {
+    let promise = future.eventLoop.makePromise(of: PostgresQueryResult.self)
+    guard let id = inFlight.add(promise) else {
       promise.fail(ConnectionLost())
+      return promise.futureResult
+    }
+    let inFlight = inFlight
+    future.whenComplete { result in
+      inFlight.remove(id)
+      // A promise already failed by the close stays failed: completing it again is a no-op.
+      promise.completeWith(result)
     }
     return promise.futureResult
   }
@@ -134,10 +137,39 @@ final class PostgresSession: @unchecked Sendable {
   }
 }
 
-/// Whether a promise was completed, touched only on its event loop.
-private final class CompletedOnce: @unchecked Sendable {
-  // @unchecked: read and written only by callbacks on one event loop.
-  var done = false
+/// The queries of a connection still waiting for their results.
+private final class InFlightQueries: @unchecked Sendable {
+  // @unchecked: every field is read and written under `lock`.
+  private let lock = NSLock()
+  private var promises: [Int: EventLoopPromise<PostgresQueryResult>] = [:]
+  private var next = 0
+  private var closed = false
+
+  /// Registers a promise; nil once the connection has closed.
+  func add(_ promise: EventLoopPromise<PostgresQueryResult>) -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !closed else { return nil }
+    next += 1
+    promises[next] = promise
+    return next
+  }
+
+  func remove(_ id: Int) {
+    lock.lock()
+    promises[id] = nil
+    lock.unlock()
+  }
+
+  /// Fails every query in flight: the connection closed under them.
+  func failAll(_ error: Error) {
+    lock.lock()
+    closed = true
+    let pending = promises.values
+    promises.removeAll()
+    lock.unlock()
+    for promise in pending { promise.fail(error) }
+  }
 }
 
 /// A file of the same content was committed by another runner while this
