@@ -4,12 +4,18 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
   public var path: String
   public var operation: String
   public var cause: String
+  /// The server's SQLSTATE, where a database server gave one.
+  public var sqlState: String?
 
-  public init(path: String, operation: String, cause: String) {
+  public init(path: String, operation: String, cause: String, sqlState: String? = nil) {
     self.path = path
     self.operation = operation
     self.cause = cause
+    self.sqlState = sqlState
   }
+
+  /// Whether a unique constraint refused the change.
+  public var isUniqueViolation: Bool { sqlState == "23505" }
 
   public var description: String { "ledger \(path): \(operation) failed: \(cause)" }
 }

@@ -59,23 +59,24 @@ final class PostgresDepositSession: DepositSession {
     binds.append(terms)
     binds.append(records)
     binds.append(Int(fileID))
+    // Most batches are all new lines: a plain insert, under a savepoint.
+    // Only when the unique key refuses a row (a line met before, here or by
+    // another runner) is the batch sent again, row by row against the key.
+    try session.query("SAVEPOINT batch", operation: "depositing \(file.name)")
+    do {
+      try session.query(Self.insertSQL(onConflict: ""), binds, operation: "depositing \(file.name)")
+      try session.query("RELEASE SAVEPOINT batch", operation: "depositing \(file.name)")
+      return [DepositOutcome](repeating: .deposited, count: rows.count)
+    } catch let error as LedgerError where error.isUniqueViolation {
+      try session.query("ROLLBACK TO SAVEPOINT batch", operation: "depositing \(file.name)")
+      try session.query("RELEASE SAVEPOINT batch", operation: "depositing \(file.name)")
+    }
     // Rows go in in file order, so that of two rows of one identity in a
     // batch the first is deposited and the second meets it; the identities
     // deposited come back in that order.
     let inserted = try session.query(
-      """
-      INSERT INTO deposits(web_order_id, line_number, sku, license_type, start_date, smart_account, virtual_account,
-        status, source, sales_order, purchase_order, order_date, end_customer, order_key, line_key, quantity,
-        term_months, record, file_id)
-      SELECT w, l, s, lt, NULLIF(sd, ''), sa, va, st, so, sls, po, od, ec, ok, lk, q, NULLIF(tm, 0), r, $19
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                    $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
-                    $16::bigint[], $17::bigint[], $18::bigint[])
-             WITH ORDINALITY AS x(w, l, s, lt, sd, sa, va, st, so, sls, po, od, ec, ok, lk, q, tm, r, n)
-       ORDER BY n
-      ON CONFLICT (order_key, line_key, twin) DO NOTHING
-      RETURNING order_key, line_key
-      """, binds, operation: "depositing \(file.name)")
+      Self.insertSQL(onConflict: "ON CONFLICT (order_key, line_key, twin) DO NOTHING RETURNING order_key, line_key"),
+      binds, operation: "depositing \(file.name)")
     var outcomes = [DepositOutcome](repeating: .deposited, count: rows.count)
     // Every row deposited: the common case, nothing to match.
     if inserted.count == rows.count { return outcomes }
@@ -109,6 +110,22 @@ final class PostgresDepositSession: DepositSession {
       outcomes[index] = stored.hasSameContent(as: deposit) ? .duplicate : .conflicting(existing: stored)
     }
     return outcomes
+  }
+
+  /// A batch's insert, rows in file order, with what follows it.
+  static func insertSQL(onConflict: String) -> String {
+    """
+    INSERT INTO deposits(web_order_id, line_number, sku, license_type, start_date, smart_account, virtual_account,
+      status, source, sales_order, purchase_order, order_date, end_customer, order_key, line_key, quantity,
+      term_months, record, file_id)
+    SELECT w, l, s, lt, NULLIF(sd, ''), sa, va, st, so, sls, po, od, ec, ok, lk, q, NULLIF(tm, 0), r, $19
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                  $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+                  $16::bigint[], $17::bigint[], $18::bigint[])
+           WITH ORDINALITY AS x(w, l, s, lt, sd, sa, va, st, so, sls, po, od, ec, ok, lk, q, tm, r, n)
+     ORDER BY n
+    \(onConflict)
+    """
   }
 
   func withdrawOrder(_ orderKey: String) throws -> [Deposit] {
@@ -178,7 +195,7 @@ final class PostgresDepositSession: DepositSession {
       try session.query(
         "UPDATE files SET lines = $1, rejected = $2, sha256 = $3 WHERE id = $4", binds,
         operation: "recording \(file.name)")
-    } catch let error as LedgerError where error.cause.contains("SQLSTATE 23505") {
+    } catch let error as LedgerError where error.isUniqueViolation {
       throw DuplicateFileError(file: file.name)
     }
   }

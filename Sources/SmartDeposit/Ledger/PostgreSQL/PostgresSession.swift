@@ -113,7 +113,8 @@ final class PostgresSession: @unchecked Sendable {
 
   func wrap(_ error: Error, operation: String) -> Error {
     if error is LedgerError || error is IngestError || error is DuplicateFileError { return error }
-    return LedgerError(path: location.description, operation: operation, cause: Self.describe(error))
+    return LedgerError(
+      path: location.description, operation: operation, cause: Self.describe(error), sqlState: Self.sqlState(error))
   }
 
   /// A server error's own message and SQLSTATE; a connection failure in plain words.
