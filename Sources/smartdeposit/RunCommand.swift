@@ -71,7 +71,7 @@ struct RunCommand: ParsableCommand {
         + summary.rejectsByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         + "\n"
     }
-    for file in summary.filesDetail where file.outcome == "quarantined" {
+    for file in summary.filesDetail where file.outcome == .quarantined {
       text += "  quarantined: \(file.reason)\n"
     }
     text += "  reports: \(reportFolder)/\n"

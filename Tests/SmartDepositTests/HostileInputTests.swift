@@ -46,7 +46,7 @@ struct HostileInputTests {
     let result = try drop.run()
     #expect(Date().timeIntervalSince(started) < 30)
     let detail = try #require(result.summary.filesDetail.first { $0.name == name })
-    #expect(detail.outcome == "quarantined")
+    #expect(detail.outcome == .quarantined)
     #expect(detail.reason.contains(cause), "\(detail.reason)")
     #expect(result.summary.lines.deposited == 1)
     #expect(try drop.ledger().depositCount() == 1)

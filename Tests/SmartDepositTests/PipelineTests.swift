@@ -76,7 +76,7 @@ struct PipelineTests {
     #expect(result.summary.files.processed == 1)
     #expect(result.summary.lines.deposited == 1)  // the good file still deposits
     let detail = try #require(result.summary.filesDetail.first { $0.name == name })
-    #expect(detail.outcome == "quarantined")
+    #expect(detail.outcome == .quarantined)
     #expect(detail.reason.hasPrefix("\(name):"))
     #expect(detail.reason.contains(cause))
     let quarantined = drop.files(in: drop.quarantine)

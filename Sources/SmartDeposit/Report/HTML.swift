@@ -168,12 +168,15 @@ struct RunReportPage {
     }
     body += "<h2>Files</h2>\n"
     let fileRows = summary.filesDetail.map {
-      [$0.name, $0.sender, $0.format, $0.outcome, "\($0.lines)", "\($0.deposited)", "\($0.rejected)", $0.reason]
+      [
+        $0.name, $0.sender, $0.format, $0.outcome.rawValue, "\($0.lines)", "\($0.deposited)", "\($0.rejected)",
+        $0.reason,
+      ]
     }
     body += HTML.table(
       headers: ["file", "from", "format", "outcome", "lines", "deposited", "rejected", "reason"], rows: fileRows,
       numeric: [4, 5, 6],
-      problem: { summary.filesDetail[$0].outcome == "quarantined" || summary.filesDetail[$0].rejected > 0 })
+      problem: { summary.filesDetail[$0].outcome == .quarantined || summary.filesDetail[$0].rejected > 0 })
     if !summary.notTaken.isEmpty {
       body += "<h2>Not taken from the inbox</h2>\n"
       body += HTML.table(headers: ["name", "why"], rows: summary.notTaken.map { [$0.name, $0.reason] })

@@ -33,12 +33,24 @@ public struct RunSummary: Sendable, Equatable, Codable {
     public var quantity = 0
   }
 
-  /// One file's outcome: `processed`, `duplicate`, `quarantined` or `not-ready`.
+  /// What became of one file in a run.
+  public enum FileRunOutcome: String, Sendable, Equatable, Codable {
+    case processed
+    /// Its content was processed before (or by another runner meanwhile).
+    case duplicate
+    case quarantined
+    /// Not complete yet (marker missing, still settling, changed while read).
+    case notReady = "not-ready"
+    /// Could not be read; left where it is.
+    case unreadable
+  }
+
+  /// One file's outcome.
   public struct FileDetail: Sendable, Equatable, Codable {
     public var name: String
     public var sha256: String
     public var format: String
-    public var outcome: String
+    public var outcome: FileRunOutcome
     public var lines: Int
     public var rejected: Int
     public var reason: String
@@ -48,7 +60,8 @@ public struct RunSummary: Sendable, Equatable, Codable {
     public var movedTo: String
 
     public init(
-      name: String, sha256: String = "", format: String = "", outcome: String, lines: Int = 0, rejected: Int = 0,
+      name: String, sha256: String = "", format: String = "", outcome: FileRunOutcome, lines: Int = 0,
+      rejected: Int = 0,
       reason: String = "", sender: String = "", deposited: Int = 0, duplicate: Int = 0, movedTo: String = ""
     ) {
       self.name = name

@@ -109,13 +109,13 @@ public struct Discovery: Sendable {
         let age = now.timeIntervalSince(modified)
         if config.ready == .marker && !FileManager.default.fileExists(atPath: path + ".done") {
           result.notReady.append(
-            .init(name: shown, format: format.rawValue, outcome: "not-ready", reason: "waiting for \(name).done"))
+            .init(name: shown, format: format.rawValue, outcome: .notReady, reason: "waiting for \(name).done"))
           continue
         }
         if age < config.settleSeconds {
           result.notReady.append(
             .init(
-              name: shown, format: format.rawValue, outcome: "not-ready",
+              name: shown, format: format.rawValue, outcome: .notReady,
               reason: "changed \(String(format: "%.1f", max(age, 0)))s ago; settle_seconds is \(config.settleSeconds)"))
           continue
         }

@@ -214,7 +214,7 @@ public struct RunPipeline {
     // and their threads end before it is moved.
     defer { prepared?.stop() }
     var detail = RunSummary.FileDetail(
-      name: file.name, format: file.format.rawValue, outcome: "processed", sender: file.sender.name)
+      name: file.name, format: file.format.rawValue, outcome: .processed, sender: file.sender.name)
     // A file is hashed before it is parsed only when it could be a duplicate:
     // when some processed file had the same size. Otherwise its hash is
     // computed while it is parsed, and the file is read once.
@@ -228,12 +228,12 @@ public struct RunPipeline {
       summary.notTaken.append(.init(name: file.name, reason: "cannot read: \(error)"))
       options.log("not taken: \(file.name): cannot read: \(error)")
       return RunSummary.FileDetail(
-        name: file.name, format: file.format.rawValue, outcome: "unreadable", reason: "\(error)")
+        name: file.name, format: file.format.rawValue, outcome: .unreadable, reason: "\(error)")
     }
     func duplicate(of earlier: ProcessedFile, sha256: String) -> RunSummary.FileDetail {
       detail.sha256 = sha256
       summary.files.duplicate += 1
-      detail.outcome = "duplicate"
+      detail.outcome = .duplicate
       detail.reason = "same content as \(earlier.name), processed by run \(earlier.runID)"
       if config.onSuccess == .move && !options.dryRun {
         detail.movedTo = archive(file, fileID: earlier.id, ledger: ledger, runID: runID, summary: &summary)
@@ -276,13 +276,13 @@ public struct RunPipeline {
       if processor.progress != nil { options.progress?("") }
       if error.cause == .changedWhileReading {
         summary.files.notReady += 1
-        detail.outcome = "not-ready"
+        detail.outcome = .notReady
         detail.reason = error.description
         options.log("not ready: \(error)")
         return detail
       }
       summary.files.quarantined += 1
-      detail.outcome = "quarantined"
+      detail.outcome = .quarantined
       detail.reason = error.description
       options.log("quarantined: \(error)")
       if !options.dryRun {
