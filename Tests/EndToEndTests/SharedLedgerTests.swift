@@ -98,24 +98,27 @@ struct SharedLedgerTests {
   @Test func aRunnerKilledMidFileLosesItsClaimAndAnotherCompletesTheDrop() throws {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-shared-\(UUID())")
     defer { try? FileManager.default.removeItem(at: work) }
-    let template = work.appendingPathComponent("template")
     let clean = work.appendingPathComponent("clean")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    let database = try Self.drop(in: template, lines: 12_000, files: 4, claimTimeout: 2)
-    // The clean result, from the same drop in a database of its own.
-    let cleanDatabase = try Self.drop(in: clean, lines: 12_000, files: 4, claimTimeout: 2)
+    // The clean result, and how long a whole run takes, from the drop in a database of its own.
+    let cleanDatabase = try Self.drop(in: clean, lines: 24_000, files: 4, claimTimeout: 2)
+    let started = Date()
     _ = try runCommand(["run"], in: clean)
+    let duration = Date().timeIntervalSince(started)
     let expected = try CrashTests.state(of: clean)
 
-    let (victim, _) = try Self.start(in: template)
-    // Killed once it is depositing its first file.
-    for _ in 0..<100 {
-      Thread.sleep(forTimeInterval: 0.05)
-      if try Self.isDepositing(database) { break }
+    // Killed half-way; a kill that comes after the run ended is tried again, earlier, on a fresh copy.
+    var killed: (folder: URL, database: TestDatabase)?
+    for attempt in 0..<6 where killed == nil {
+      let folder = work.appendingPathComponent("attempt-\(attempt)")
+      let database = try Self.drop(in: folder, lines: 24_000, files: 4, claimTimeout: 2)
+      let (victim, _) = try Self.start(in: folder)
+      Thread.sleep(forTimeInterval: duration * 0.5 * pow(0.6, Double(attempt)))
+      kill(victim.processIdentifier, SIGKILL)
+      victim.waitUntilExit()
+      if victim.terminationReason == .uncaughtSignal { killed = (folder, database) }
     }
-    kill(victim.processIdentifier, SIGKILL)
-    victim.waitUntilExit()
-    #expect(victim.terminationReason == .uncaughtSignal, "the run ended before it was killed")
+    let (template, database) = try #require(killed, "every run ended before it was killed")
     // While its claims are fresh another runner leaves the claimed file alone…
     // …and once they have lapsed, takes it.
     Thread.sleep(forTimeInterval: 2.5)

@@ -67,7 +67,9 @@ enum PostgresSchema {
         virtual_account TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('available', 'held')),
         source TEXT NOT NULL,
-        file_id BIGINT NOT NULL REFERENCES files(id),
+        -- No foreign key: a check per deposited row, and every row references
+        -- the file record its own transaction inserted first.
+        file_id BIGINT NOT NULL,
         record INTEGER NOT NULL,
         sales_order TEXT NOT NULL,
         purchase_order TEXT NOT NULL,
