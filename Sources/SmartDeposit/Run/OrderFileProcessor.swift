@@ -21,7 +21,10 @@ public struct OrderFileProcessor: Sendable {
 
   /// Records per batch: what suits the ledger (`Ledger.batchSize`).
   public var batchSize = 512
-  static let queueDepth = 4
+  /// Batches each queue holds: about 2,048 lines whatever the batch size
+  /// (four of 512 for SQLite), and never fewer than two, so that memory does
+  /// not grow with the larger batches a server ledger takes.
+  var queueDepth: Int { max(2, 2048 / max(batchSize, 1)) }
 
   public init(validator: LineValidator, atomicity: Atomicity, limits: InputLimits) {
     self.validator = validator
@@ -45,7 +48,7 @@ public struct OrderFileProcessor: Sendable {
   }
 
   private func start(_ file: InboxFile, formatter: DepositRowFormatter?) -> PreparedFile {
-    let prepared = PreparedFile(file: file, reporting: formatter != nil, queueDepth: Self.queueDepth)
+    let prepared = PreparedFile(file: file, reporting: formatter != nil, queueDepth: queueDepth)
     let records = prepared.records
     let queue = prepared.events
     prepared.start { [self] in read(file, into: records) }
