@@ -5,17 +5,19 @@ import Foundation
 /// Reads one input file's bytes, inflating gzip when the name says so,
 /// hashing the raw bytes as they pass and enforcing the size limit.
 ///
-/// A class because it owns a file descriptor and a zlib stream, both freed in
-/// `deinit`. It is used by one reader on one task at a time.
+/// Each C resource it holds has an owner of its own (`OpenFile`,
+/// `InflateStream`, `ByteBuffer`) that frees it exactly once, whether `init`
+/// finishes or throws half way. It is used by one reader on one task at a
+/// time.
 public final class ByteSource {
   public let path: String
   public let displayName: String
-  private let descriptor: Int32
+  private let file: OpenFile
   private let gzip: Bool
-  private var stream = z_stream()
-  private var streamReady = false
+  private let inflater: InflateStream?
   private var streamEnded = false
-  private var rawBuffer: UnsafeMutableRawBufferPointer
+  private let rawStorage: ByteBuffer
+  private var rawBuffer: UnsafeMutableRawBufferPointer { rawStorage.bytes }
   private var rawStart = 0
   private var rawEnd = 0
   private var rawEOF = false
@@ -41,36 +43,35 @@ public final class ByteSource {
       let reason = String(cString: strerror(errno))
       throw IngestError(.unreadable, file: displayName, message: "cannot open: \(reason)")
     }
+    file = OpenFile(fd)
     var info = stat()
     guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-      close(fd)
       throw IngestError(.notRegularFile, file: displayName, message: "not a regular file; only plain files are read")
     }
     if Int64(info.st_size) > maxBytes {
-      close(fd)
       throw IngestError(
         .tooLarge, file: displayName,
         message: "the file has \(info.st_size) bytes, more than limits.max_file_bytes (\(maxBytes))")
     }
     // Reads block normally from here on; O_NONBLOCK only kept open() from hanging on a FIFO.
     _ = fcntl(fd, F_SETFL, 0)
-    descriptor = fd
-    rawBuffer = .allocate(byteCount: Self.chunkSize, alignment: 16)
+    fileSize = Int64(info.st_size)
+    rawStorage = ByteBuffer(count: Self.chunkSize)
     if gzip {
-      guard czlib_inflate_init_gzip(&stream) == Z_OK else {
-        close(fd)
-        rawBuffer.deallocate()
+      guard let stream = InflateStream.gzip() else {
         throw IngestError(.unreadable, file: displayName, message: "cannot start gzip decompression")
       }
-      streamReady = true
+      inflater = stream
+    } else {
+      inflater = nil
     }
   }
 
-  deinit {
-    if streamReady { inflateEnd(&stream) }
-    close(descriptor)
-    rawBuffer.deallocate()
-  }
+  /// The descriptor the source reads, for a reader that needs the file by
+  /// path (`/proc/self/fd/N`) and must get the very file that was checked.
+  public var descriptor: Int32 { file.descriptor }
+  /// The file's size when it was opened.
+  public let fileSize: Int64
 
   /// The SHA-256 of every raw byte read so far, in lower-case hex. Call once
   /// the source is exhausted to get the file's identity.
@@ -100,7 +101,7 @@ public final class ByteSource {
   private func readRaw(into buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
     guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
     while true {
-      let count = Foundation.read(descriptor, base, buffer.count)
+      let count = Foundation.read(file.descriptor, base, buffer.count)
       if count < 0 {
         if errno == EINTR { continue }
         throw IngestError(.unreadable, file: displayName, message: "read failed: \(String(cString: strerror(errno)))")
@@ -121,13 +122,14 @@ public final class ByteSource {
   }
 
   private func inflateInto(_ buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
-    guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+    guard let base = buffer.baseAddress, buffer.count > 0, let inflater else { return 0 }
+    let stream = inflater.stream
     while true {
       if rawStart == rawEnd && !rawEOF { try refillRaw() }
       if streamEnded {
         // A gzip file may hold several members one after another.
         if rawStart == rawEnd && rawEOF { return 0 }
-        inflateReset(&stream)
+        inflateReset(stream)
         streamEnded = false
       }
       if rawStart == rawEnd && rawEOF {
@@ -136,25 +138,67 @@ public final class ByteSource {
           message: "the gzip stream ends early (truncated after \(rawBytesRead) bytes)")
       }
       guard let raw = rawBuffer.baseAddress else { return 0 }
-      stream.next_in = raw.advanced(by: rawStart).assumingMemoryBound(to: Bytef.self)
-      stream.avail_in = uInt(rawEnd - rawStart)
-      stream.next_out = base.assumingMemoryBound(to: Bytef.self)
-      stream.avail_out = uInt(buffer.count)
-      let status = inflate(&stream, Z_NO_FLUSH)
-      rawStart = rawEnd - Int(stream.avail_in)
-      let produced = buffer.count - Int(stream.avail_out)
+      stream.pointee.next_in = raw.advanced(by: rawStart).assumingMemoryBound(to: Bytef.self)
+      stream.pointee.avail_in = uInt(rawEnd - rawStart)
+      stream.pointee.next_out = base.assumingMemoryBound(to: Bytef.self)
+      stream.pointee.avail_out = uInt(buffer.count)
+      let status = inflate(stream, Z_NO_FLUSH)
+      rawStart = rawEnd - Int(stream.pointee.avail_in)
+      let produced = buffer.count - Int(stream.pointee.avail_out)
       switch status {
       case Z_STREAM_END:
         streamEnded = true
       case Z_OK, Z_BUF_ERROR:
         break
       default:
-        let detail = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+        let detail = stream.pointee.msg.map { String(cString: $0) } ?? "error \(status)"
         throw IngestError(.invalidGzip, file: displayName, message: "not valid gzip: \(detail)")
       }
       if produced > 0 { return produced }
     }
   }
+}
+
+/// An open file descriptor, closed once when its owner goes.
+final class OpenFile {
+  let descriptor: Int32
+  init(_ descriptor: Int32) { self.descriptor = descriptor }
+  deinit { close(descriptor) }
+}
+
+/// A zlib inflate stream at a fixed address: zlib keeps a pointer back to
+/// the `z_stream` it was initialised with and checks it on every call, so
+/// the struct must never move (a stored property passed as `&stream` may be
+/// copied to a temporary).
+final class InflateStream {
+  let stream: UnsafeMutablePointer<z_stream>
+
+  private init(_ stream: UnsafeMutablePointer<z_stream>) { self.stream = stream }
+
+  /// Starts a stream that reads gzip; nil if zlib refuses (nothing is then held).
+  static func gzip() -> InflateStream? {
+    let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+    stream.initialize(to: z_stream())
+    guard czlib_inflate_init_gzip(stream) == Z_OK else {
+      stream.deinitialize(count: 1)
+      stream.deallocate()
+      return nil
+    }
+    return InflateStream(stream)
+  }
+
+  deinit {
+    inflateEnd(stream)
+    stream.deinitialize(count: 1)
+    stream.deallocate()
+  }
+}
+
+/// A fixed buffer of bytes, freed once when its owner goes.
+final class ByteBuffer {
+  let bytes: UnsafeMutableRawBufferPointer
+  init(count: Int) { bytes = .allocate(byteCount: count, alignment: 16) }
+  deinit { bytes.deallocate() }
 }
 
 /// SHA-256 of a whole file, read in large chunks, in lower-case hex.

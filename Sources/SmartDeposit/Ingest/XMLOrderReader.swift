@@ -397,13 +397,10 @@ private struct SAXState {
 enum XMLLibrary {
   private static let setUp: Void = {
     xmlInitParser()
-    // Order files never need an external resource: refuse every one.
-    xmlSetExternalEntityLoader { _, _, context in
-      if let context {
-        xmlCtxtReset(context)
-      }
-      return nil
-    }
+    // Order files never need an external resource: refuse every one. The
+    // loader runs inside the parser that asked, so it only answers: touching
+    // that parser (resetting or freeing it) would pull it from under itself.
+    xmlSetExternalEntityLoader { _, _, _ in nil }
   }()
 
   static func initialize() { _ = setUp }
