@@ -67,4 +67,50 @@ struct CSVReaderTests {
       (error as? IngestError)?.cause == .fieldTooLong && (error as? IngestError)?.line == 2
     }
   }
+
+  @Test func semicolonAndTabDelimitersAreTakenFromTheHeader() throws {
+    let semicolons = try records("a;b;c\n\"x; y\";2,5;z\n")
+    #expect(semicolons.map(\.fields) == [["a", "b", "c"], ["x; y", "2,5", "z"]])
+    let tabs = try records("a\tb\tc\n1\t2,3\t\"x\ty\"\n")
+    #expect(tabs.map(\.fields) == [["a", "b", "c"], ["1", "2,3", "x\ty"]])
+    // A semicolon inside a quoted header name does not count.
+    let quoted = try records("\"a;b\",c\n1,2\n")
+    #expect(quoted.map(\.fields) == [["a;b", "c"], ["1", "2"]])
+  }
+
+  @Test func windows1252IsDecodedAsTheWHATWGStandardSays() throws {
+    // "Müller" with 0xFC, then 0x80 (euro), 0x93/0x94 (curly quotes), 0x96 (en dash), 0x81 (undefined: U+0081).
+    let bytes: [UInt8] =
+      Array("name;note\nM".utf8) + [0xFC] + Array("ller;".utf8) + [0x80, 0x93, 0x61, 0x94, 0x96, 0x81]
+      + [0x0D, 0x0A]
+    let result = try records(bytes)
+    #expect(result.count == 2)
+    #expect(result[1].problem == nil)
+    #expect(result[1].fields == ["Müller", "\u{20AC}\u{201C}a\u{201D}\u{2013}\u{0081}"])
+  }
+
+  @Test func aUTF8FileKeepsItsLaterInvalidByteAsAProblem() throws {
+    // Valid UTF-8 (with a multi-byte name) for more than 64 KiB, then a row with a stray 0xE9.
+    var text = "h,name\n"
+    while text.utf8.count < (64 << 10) + 100 { text += "1,Société\n" }
+    let bytes = Array(text.utf8) + Array("2,Soci".utf8) + [0xE9] + Array("t\n3,ok\n".utf8)
+    let result = try records(bytes)
+    #expect(result.dropFirst().dropLast(2).allSatisfy { $0.problem == nil && $0.fields[1] == "Société" })
+    #expect(result[result.count - 2].problem?.contains("not valid UTF-8") == true)
+    #expect(result[result.count - 1].fields == ["3", "ok"])
+  }
+
+  @Test func aByteOrderMarkMeansUTF8() throws {
+    let result = try records([0xEF, 0xBB, 0xBF] + Array("h\na".utf8) + [0xE9, 0x0A])
+    #expect(result[1].problem?.contains("not valid UTF-8") == true)
+  }
+
+  @Test func aCharacterCutAt64KiBIsStillUTF8() throws {
+    // The 64 KiB boundary falls inside a two-byte character.
+    var text = "h\n"
+    text += String(repeating: "a", count: (64 << 10) - text.utf8.count - 1) + "é\n"
+    let result = try records(Array(text.utf8))
+    #expect(result[1].problem == nil)
+    #expect(result[1].fields[0].hasSuffix("aé"))
+  }
 }

@@ -9,10 +9,16 @@ public struct CSVRecord: Sendable, Equatable {
   public var problem: String?
 }
 
-/// A streaming RFC 4180 reader: quoted fields may hold commas, quotes and
-/// newlines; a UTF-8 byte-order mark, CRLF line ends and a missing final
+/// A streaming RFC 4180 reader: quoted fields may hold delimiters, quotes
+/// and newlines; a UTF-8 byte-order mark, CRLF line ends and a missing final
 /// newline are accepted; values are trimmed of surrounding white space.
 /// Memory is bounded by the longest record.
+///
+/// The dialect is the file's own (SPEC §9): the delimiter (comma, semicolon
+/// or tab) is the one the header line uses most, and the text is UTF-8
+/// unless the first 64 KiB hold bytes that are not UTF-8 (and no NUL, and no
+/// UTF-8 byte-order mark): then the whole file is Windows-1252, decoded as
+/// the WHATWG Encoding Standard does.
 ///
 /// Written by hand because it is on the per-line path of every CSV drop and
 /// must report the exact line where each record starts.
@@ -29,9 +35,96 @@ public final class CSVReader {
 
   deinit { scanner.buffer.deallocate() }
 
+  /// The dialect found at the start of the file (known once `next()` was called).
+  public var dialect: CSVDialect { scanner.dialect }
+
   /// The next record, or nil at the end of the file. Blank lines are skipped.
   public func next() throws(IngestError) -> CSVRecord? {
     try scanner.next()
+  }
+}
+
+/// How a CSV file is written: its delimiter and its text encoding.
+public struct CSVDialect: Sendable, Equatable {
+  public enum Encoding: String, Sendable { case utf8 = "UTF-8", windows1252 = "Windows-1252" }
+  public var delimiter: UInt8 = 0x2C
+  public var encoding = Encoding.utf8
+
+  /// How much of the file's start decides its encoding.
+  static let sniffBytes = 64 << 10
+
+  /// The delimiter the header line uses most, outside quotes: comma, semicolon
+  /// or tab, comma on a tie (a one-column header has none).
+  static func delimiter(ofHeaderIn bytes: UnsafeRawBufferPointer) -> UInt8 {
+    var commas = 0
+    var semicolons = 0
+    var tabs = 0
+    var inQuotes = false
+    for byte in bytes {
+      if byte == 0x22 {
+        inQuotes.toggle()
+        continue
+      }
+      if inQuotes { continue }
+      switch byte {
+      case 0x0A, 0x0D: return choose(commas, semicolons, tabs)
+      case 0x2C: commas += 1
+      case 0x3B: semicolons += 1
+      case 0x09: tabs += 1
+      default: break
+      }
+    }
+    return choose(commas, semicolons, tabs)
+  }
+
+  private static func choose(_ commas: Int, _ semicolons: Int, _ tabs: Int) -> UInt8 {
+    if semicolons > commas && semicolons >= tabs { return 0x3B }
+    if tabs > commas && tabs > semicolons { return 0x09 }
+    return 0x2C
+  }
+
+  /// The encoding of a file whose first bytes are `head` (without a BOM):
+  /// Windows-1252 when they are not UTF-8 and hold no NUL. `complete` says
+  /// the file ends within `head`; otherwise a sequence cut at its end is fine.
+  static func encoding(ofHead head: UnsafeBufferPointer<UInt8>, complete: Bool) -> Encoding {
+    if head.contains(0) { return .utf8 }
+    if UTF8Validation.isValid(head) { return .utf8 }
+    if !complete {
+      // The 64 KiB may end inside a character: drop an unfinished last one.
+      for cut in 1...3 where head.count > cut {
+        let lead = head[head.count - cut]
+        if lead & 0xC0 == 0xC0 {
+          if UTF8Validation.isValid(UnsafeBufferPointer(rebasing: head[0..<(head.count - cut)])) { return .utf8 }
+          break
+        }
+        if lead & 0xC0 != 0x80 { break }
+      }
+    }
+    return .windows1252
+  }
+}
+
+/// Windows-1252 as the WHATWG Encoding Standard decodes it: bytes 0x80–0x9F
+/// are the typographic characters of the code page (the five it leaves
+/// undefined stay C1 controls), every other byte is its Latin-1 character.
+enum Windows1252 {
+  static let high: [Unicode.Scalar] = [
+    "\u{20AC}", "\u{0081}", "\u{201A}", "\u{0192}", "\u{201E}", "\u{2026}", "\u{2020}", "\u{2021}",
+    "\u{02C6}", "\u{2030}", "\u{0160}", "\u{2039}", "\u{0152}", "\u{008D}", "\u{017D}", "\u{008F}",
+    "\u{0090}", "\u{2018}", "\u{2019}", "\u{201C}", "\u{201D}", "\u{2022}", "\u{2013}", "\u{2014}",
+    "\u{02DC}", "\u{2122}", "\u{0161}", "\u{203A}", "\u{0153}", "\u{009D}", "\u{017E}", "\u{0178}",
+  ]
+
+  static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    var scalars = String.UnicodeScalarView()
+    for byte in bytes {
+      if byte >= 0x80 && byte < 0xA0 {
+        scalars.append(high[Int(byte - 0x80)])
+      } else {
+        scalars.append(Unicode.Scalar(byte))
+      }
+    }
+    return String(scalars)
   }
 }
 
@@ -47,6 +140,8 @@ struct CSVScanner {
   /// The line the reader is on (1-based).
   private var line = 1
   private var pendingLineFeedSkip = false
+  private(set) var dialect = CSVDialect()
+  private var delimiter: UInt8 = 0x2C
 
   private static let bufferSize = 256 << 10
 
@@ -64,16 +159,33 @@ struct CSVScanner {
     return end > 0
   }
 
+  /// Reads the file's first 64 KiB (or all of it) and decides its dialect.
   private mutating func checkStart() throws(IngestError) {
     started = true
     guard try fill() else { return }
+    while end < CSVDialect.sniffBytes {
+      let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+      if count == 0 {
+        atEOF = true
+        break
+      }
+      end += count
+    }
     let bytes = UnsafeRawBufferPointer(buffer)
     if end >= 2, (bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF) {
       throw IngestError(
         .unsupportedEncoding, file: source.displayName, line: 1, column: 1,
         message: "the file is UTF-16 text; save the CSV as UTF-8 and drop it again")
     }
-    if end >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { position = 3 }
+    if end >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+      position = 3
+    } else {
+      let head = UnsafeBufferPointer(
+        start: buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), count: min(end, CSVDialect.sniffBytes))
+      dialect.encoding = CSVDialect.encoding(ofHead: head, complete: atEOF && end <= CSVDialect.sniffBytes)
+    }
+    dialect.delimiter = CSVDialect.delimiter(ofHeaderIn: UnsafeRawBufferPointer(rebasing: bytes[position..<end]))
+    delimiter = dialect.delimiter
   }
 
   /// The bytes of the record being read, fields one after another.
@@ -130,7 +242,7 @@ struct CSVScanner {
         let start = position
         while position < end {
           let byte = buffer[position]
-          if byte == 0x2C || byte == 0x0A || byte == 0x0D || byte == 0x22 { break }
+          if byte == delimiter || byte == 0x0A || byte == 0x0D || byte == 0x22 { break }
           position += 1
         }
         if position > start {
@@ -160,10 +272,12 @@ struct CSVScanner {
         if recordBytes.count - fieldStart > maxFieldBytes { throw fieldTooLong(recordLine) }
         continue
       }
-      switch byte {
-      case 0x2C:  // ,
+      if byte == delimiter {
         recordHasContent = true
         finishField()
+        continue
+      }
+      switch byte {
       case 0x0A, 0x0D:  // LF, CR
         if byte == 0x0A { line += 1 } else { pendingLineFeedSkip = true }
         if !recordHasContent && fieldEnds.isEmpty && recordBytes.isEmpty {
@@ -202,7 +316,10 @@ struct CSVScanner {
         if byte == 0 { hasNUL = true }
       }
       if problem == nil && hasNUL { problem = "the row holds a NUL byte" }
-      if problem == nil && !ascii && !UTF8Validation.isValid(bytes) { problem = "the row is not valid UTF-8" }
+      let windows1252 = !ascii && dialect.encoding == .windows1252
+      if problem == nil && !ascii && !windows1252 && !UTF8Validation.isValid(bytes) {
+        problem = "the row is not valid UTF-8"
+      }
       var start = 0
       for fieldEnd in fieldEnds {
         // Values are trimmed of spaces, tabs and line ends around them.
@@ -216,7 +333,8 @@ struct CSVScanner {
         {
           high -= 1
         }
-        fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[low..<high]), as: UTF8.self))
+        let field = UnsafeBufferPointer(rebasing: bytes[low..<high])
+        fields.append(windows1252 ? Windows1252.decode(field) : String(decoding: field, as: UTF8.self))
         start = fieldEnd
       }
     }
