@@ -1,14 +1,17 @@
 import CLibXML2
 import Foundation
 
-/// Reads CCW order XML through libxml2's SAX2 push parser: the file is fed in
+/// Reads order XML through libxml2's SAX2 push parser: the file is fed in
 /// fixed-size chunks and the parser calls back per element and per run of
 /// text, so memory stays constant whatever the file's size and no tree node
-/// is ever built. No libxml2 type leaves this file.
+/// is ever built. No libxml2 type leaves this file. The root element decides
+/// the format: CCW's `OrderDrop`, cXML or RosettaNet PIP 3A4 (SPEC §9); one
+/// reader serves all three, each with its own element map.
 ///
 /// Order files are untrusted: DTDs are refused before libxml2 sees them (and
-/// again if the parser reports one), entities other than XML's five are
-/// undeclared errors, external entities are never loaded, and the network is
+/// again if the parser reports one), except the external-only DOCTYPE of cXML
+/// and PIP 3A4, which is never fetched or read; entities other than XML's
+/// five are errors, external entities are never loaded, and the network is
 /// off.
 public final class XMLOrderReader: OrderLineSource {
   private let input: XMLInput
@@ -61,7 +64,10 @@ public final class XMLOrderReader: OrderLineSource {
     while true {
       if let record = state.pointee.take() { return record }
       if let failure = state.pointee.failure { throw failure }
-      if finished { return nil }
+      if finished {
+        if try state.pointee.drainWaiting() { continue }
+        return nil
+      }
       try feed()
     }
   }
@@ -82,7 +88,10 @@ public final class XMLOrderReader: OrderLineSource {
         return true
       }
       if let failure = state.pointee.failure { throw failure }
-      if finished { return false }
+      if finished {
+        if try state.pointee.drainWaiting() { continue }
+        return false
+      }
       try feed()
     }
   }
@@ -230,6 +239,12 @@ private struct SAXState {
   var ready: [ParsedRecord] = []
   var taken = 0
   var failure: IngestError?
+  /// The format, known once the root element opened.
+  var dialect: XMLDialect?
+  /// The element map of a cXML or PIP 3A4 document.
+  var purchaseOrder: PurchaseOrderElements?
+  /// The root a DOCTYPE named, when the prolog had one (cXML, PIP 3A4 only).
+  var doctypeRoot: String?
   /// libxml2's first error, with its place.
   var firstError: (line: Int, column: Int, message: String)?
 
@@ -284,16 +299,15 @@ private struct SAXState {
         return
       }
     }
-    let element = Element(name)
     if depth == 0 {
-      guard element == .orderDrop else {
-        let found = name.map { String(cString: $0) } ?? ""
-        fail(.unknownRoot, "the root element is <\(found)>, not <OrderDrop>")
-        return
-      }
-      rootSeen = true
+      startRoot(name)
       return
     }
+    if dialect != .ccw {
+      startPurchaseOrderElement(name, attributes: attributes)
+      return
+    }
+    let element = Element(name)
     if field != nil { return }
     if depth == 1 && element == .order {
       order = OrderLine(
@@ -323,10 +337,57 @@ private struct SAXState {
     text.removeAll(keepingCapacity: true)
   }
 
+  private mutating func startRoot(_ name: UnsafePointer<xmlChar>?) {
+    let found = name.map { String(cString: $0) } ?? ""
+    guard let dialect = XMLDialect(root: found) else {
+      fail(.unknownRoot, "the root element is <\(found)>, not <OrderDrop>, <cXML> or <Pip3A4PurchaseOrderRequest>")
+      return
+    }
+    if let doctypeRoot, doctypeRoot != found || dialect == .ccw {
+      fail(.doctype, "a DOCTYPE is accepted only on cXML and PIP 3A4 documents, naming their root")
+      return
+    }
+    self.dialect = dialect
+    if dialect != .ccw { purchaseOrder = PurchaseOrderElements(dialect: dialect) }
+    rootSeen = true
+  }
+
+  private mutating func startPurchaseOrderElement(_ name: UnsafePointer<xmlChar>?, attributes: Attributes) {
+    guard var elements = purchaseOrder else { return }
+    purchaseOrder = nil
+    defer { purchaseOrder = elements }
+    do throws(IngestError) {
+      try elements.start(name.map { String(cString: $0) } ?? "", record: currentLine()) { attributes.value($0) }
+    } catch {
+      fail(error.cause, error.message)
+    }
+  }
+
+  /// Moves lines a PIP 3A4 document kept until its end into `ready`.
+  mutating func drainWaiting() throws(IngestError) -> Bool {
+    guard purchaseOrder?.waiting != nil else { return false }
+    do throws(IngestError) {
+      return try purchaseOrder?.drain(into: &ready, limit: 512) ?? false
+    } catch {
+      throw IngestError(error.cause, file: file, message: error.message)
+    }
+  }
+
   mutating func end(_ name: UnsafePointer<xmlChar>?) {
     defer { depth -= 1 }
     if depth == 0 {
       rootClosed = true
+      return
+    }
+    if dialect != .ccw {
+      guard var elements = purchaseOrder else { return }
+      purchaseOrder = nil
+      defer { purchaseOrder = elements }
+      do throws(IngestError) {
+        if let line = try elements.end() { ready.append(.line(line)) }
+      } catch {
+        fail(error.cause, error.message)
+      }
       return
     }
     if let current = field {
@@ -361,6 +422,13 @@ private struct SAXState {
   }
 
   mutating func characters(_ bytes: UnsafePointer<xmlChar>?, _ count: Int32) {
+    if dialect != .ccw, purchaseOrder?.isCapturing == true, let bytes, count > 0 {
+      purchaseOrder?.characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
+      if (purchaseOrder?.text.count ?? 0) > limits.maxFieldBytes {
+        fail(.fieldTooLong, "a value is longer than limits.max_field_bytes (\(limits.maxFieldBytes) bytes)")
+      }
+      return
+    }
     guard field != nil, let bytes, count > 0 else { return }
     text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: Int(count)))
     if text.count > limits.maxFieldBytes {
@@ -423,14 +491,41 @@ enum XMLLibrary {
     }
     handler.cdataBlock = handler.characters
     handler.ignorableWhitespace = handler.characters
-    handler.internalSubset = { context, _, _, _ in
-      XMLOrderReader.state(context)?.pointee.fail(
-        .doctype, "DOCTYPE and entity declarations are not allowed in order files")
+    // The prolog check lets through only `<!DOCTYPE cXML SYSTEM "…">` (or
+    // PIP 3A4's root) with no internal subset: remember the root it names;
+    // its external subset is never loaded. Any declaration is refused.
+    handler.internalSubset = { context, name, _, _ in
+      guard let state = XMLOrderReader.state(context) else { return }
+      let root = name.map { String(cString: $0) } ?? ""
+      guard XMLDialect.rootsWithDoctype.contains(root), state.pointee.doctypeRoot == nil else {
+        state.pointee.fail(.doctype, "DOCTYPE and entity declarations are not allowed in order files")
+        return
+      }
+      state.pointee.doctypeRoot = root
     }
-    handler.externalSubset = handler.internalSubset
+    handler.externalSubset = { _, _, _, _ in }
     handler.entityDecl = { context, _, _, _, _, _ in
       XMLOrderReader.state(context)?.pointee.fail(
         .doctype, "DOCTYPE and entity declarations are not allowed in order files")
+    }
+    handler.elementDecl = { context, _, _, _ in
+      XMLOrderReader.state(context)?.pointee.fail(.doctype, "declarations are not allowed in order files")
+    }
+    handler.attributeDecl = { context, _, _, _, _, _, _ in
+      XMLOrderReader.state(context)?.pointee.fail(.doctype, "declarations are not allowed in order files")
+    }
+    handler.notationDecl = { context, _, _, _ in
+      XMLOrderReader.state(context)?.pointee.fail(.doctype, "declarations are not allowed in order files")
+    }
+    handler.unparsedEntityDecl = { context, _, _, _, _ in
+      XMLOrderReader.state(context)?.pointee.fail(.doctype, "declarations are not allowed in order files")
+    }
+    // With an external subset that is never read, libxml2 lets a reference
+    // to an undeclared entity through: refuse it rather than drop its text.
+    handler.reference = { context, name in
+      let found = name.map { String(cString: $0) } ?? ""
+      XMLOrderReader.state(context)?.pointee.fail(
+        .doctype, "the entity &\(found); is not declared; only XML's five and character references are allowed")
     }
     handler.serror = { context, error in
       guard let state = XMLOrderReader.state(context), let error else { return }
@@ -453,10 +548,8 @@ final class XMLInput {
     if failure != nil { return -1 }
     do {
       let count = try source.read(into: buffer)
-      if !scanner.done, let line = scanner.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {
-        failure = IngestError(
-          .doctype, file: source.displayName, line: line,
-          message: "DOCTYPE and entity declarations are not allowed in order files")
+      if !scanner.done, let refusal = scanner.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {
+        failure = IngestError(.doctype, file: source.displayName, line: refusal.line, message: refusal.reason)
         return -1
       }
       return Int32(count)
@@ -469,7 +562,15 @@ final class XMLInput {
 
 /// Looks at the document's prolog (before the root element) for `<!DOCTYPE`,
 /// skipping comments and processing instructions. Handles UTF-8 and UTF-16.
+/// The only DOCTYPE let through is cXML's (or PIP 3A4's) with an external
+/// identifier and no internal subset: `<!DOCTYPE cXML SYSTEM "…cXML.dtd">`.
 struct PrologScanner {
+  /// Why a prolog is refused, and where.
+  struct Refusal: Equatable {
+    var line: Int
+    var reason: String
+  }
+
   private(set) var done = false
   private var line = 1
   private var recent: [UInt8] = []
@@ -477,12 +578,17 @@ struct PrologScanner {
   private var encoding = Encoding.undecided
   private var head: [UInt8] = []
   private var pendingByte: UInt8?
+  private var declaration: [UInt8] = []
+  private var declarationQuote: UInt8?
+  private var doctypeSeen = false
 
-  private enum State { case text, comment, instruction }
+  private enum State { case text, comment, instruction, doctype }
+
+  static let forbidden = "DOCTYPE and entity declarations are not allowed in order files"
   private enum Encoding { case undecided, bytes, littleEndian, bigEndian }
 
-  /// Feeds bytes; returns the line of a DOCTYPE when one is found.
-  mutating func scan(_ bytes: UnsafeRawBufferPointer) -> Int? {
+  /// Feeds bytes; returns a refusal when a forbidden declaration is found.
+  mutating func scan(_ bytes: UnsafeRawBufferPointer) -> Refusal? {
     for byte in bytes {
       if done { return nil }
       if encoding == .undecided {
@@ -503,7 +609,7 @@ struct PrologScanner {
     return nil
   }
 
-  private mutating func feed(_ byte: UInt8) -> Int? {
+  private mutating func feed(_ byte: UInt8) -> Refusal? {
     if encoding == .bytes { return unit(byte) }
     guard let first = pendingByte else {
       pendingByte = byte
@@ -514,8 +620,9 @@ struct PrologScanner {
     return unit(high == 0 ? low : 0x80)
   }
 
-  private mutating func unit(_ byte: UInt8) -> Int? {
+  private mutating func unit(_ byte: UInt8) -> Refusal? {
     if byte == 0x0A { line += 1 }
+    if state == .doctype { return declarationUnit(byte) }
     recent.append(byte)
     if recent.count > 9 { recent.removeFirst(recent.count - 9) }
     switch state {
@@ -523,10 +630,22 @@ struct PrologScanner {
       if ends(with: "-->") { state = .text; recent.removeAll() }
     case .instruction:
       if ends(with: "?>") { state = .text; recent.removeAll() }
+    case .doctype:
+      break
     case .text:
       if ends(with: "<!--") { state = .comment; recent.removeAll(); return nil }
       if ends(with: "<?") { state = .instruction; recent.removeAll(); return nil }
-      if ends(with: "<!DOCTYPE") || ends(with: "<!ENTITY") { done = true; return line }
+      if ends(with: "<!DOCTYPE") && !doctypeSeen {
+        state = .doctype
+        doctypeSeen = true
+        declaration.removeAll()
+        recent.removeAll()
+        return nil
+      }
+      if ends(with: "<!DOCTYPE") || ends(with: "<!ENTITY") {
+        done = true
+        return Refusal(line: line, reason: Self.forbidden)
+      }
       if recent.count >= 2, recent[recent.count - 2] == 0x3C {
         let isNameStart =
           (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x3A
@@ -535,6 +654,72 @@ struct PrologScanner {
       }
     }
     return nil
+  }
+
+  /// One byte of a DOCTYPE declaration: read to its `>` (outside quotes);
+  /// a `[` there opens an internal subset, which is always refused.
+  private mutating func declarationUnit(_ byte: UInt8) -> Refusal? {
+    if let quote = declarationQuote {
+      if byte == quote { declarationQuote = nil }
+      declaration.append(byte)
+    } else if byte == 0x22 || byte == 0x27 {
+      declarationQuote = byte
+      declaration.append(byte)
+    } else if byte == 0x5B {
+      done = true
+      return Refusal(line: line, reason: "a DOCTYPE with an internal subset is not allowed in order files")
+    } else if byte == 0x3E {
+      state = .text
+      if let reason = Self.check(declaration) {
+        done = true
+        return Refusal(line: line, reason: reason)
+      }
+      return nil
+    } else {
+      declaration.append(byte)
+    }
+    if declaration.count > 2048 {
+      done = true
+      return Refusal(line: line, reason: "the DOCTYPE declaration is too long")
+    }
+    return nil
+  }
+
+  /// Nil when `<!DOCTYPE` + `text` + `>` is an accepted declaration: a root
+  /// of `XMLDialect.rootsWithDoctype`, then `SYSTEM "…"` or `PUBLIC "…" "…"`.
+  static func check(_ text: [UInt8]) -> String? {
+    var tokens: [String] = []
+    var index = 0
+    func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+    while index < text.count {
+      if isSpace(text[index]) {
+        index += 1
+        continue
+      }
+      let start = index
+      if text[index] == 0x22 || text[index] == 0x27 {
+        let quote = text[index]
+        index += 1
+        while index < text.count && text[index] != quote { index += 1 }
+        guard index < text.count else { return forbidden }
+        index += 1
+        tokens.append(String(decoding: text[start..<index], as: UTF8.self))
+      } else {
+        while index < text.count && !isSpace(text[index]) && text[index] != 0x22 && text[index] != 0x27 { index += 1 }
+        tokens.append(String(decoding: text[start..<index], as: UTF8.self))
+      }
+    }
+    guard let root = tokens.first, XMLDialect.rootsWithDoctype.contains(root) else {
+      return "a DOCTYPE is accepted only on cXML and PIP 3A4 documents; \(forbidden)"
+    }
+    func isLiteral(_ token: String) -> Bool { token.count >= 2 && (token.hasPrefix("\"") || token.hasPrefix("'")) }
+    let rest = tokens.dropFirst()
+    switch rest.first {
+    case "SYSTEM" where rest.count == 2 && isLiteral(rest[rest.startIndex + 1]): return nil
+    case "PUBLIC" where rest.count == 3 && isLiteral(rest[rest.startIndex + 1]) && isLiteral(rest[rest.startIndex + 2]):
+      return nil
+    default: return "the DOCTYPE must name its DTD by an external identifier only; \(forbidden)"
+    }
   }
 
   private func ends(with text: String) -> Bool {
