@@ -14,6 +14,7 @@ let package = Package(
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.30.0"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
   ],
   targets: [
     .systemLibrary(
@@ -22,7 +23,7 @@ let package = Package(
       providers: [.apt(["libxml2-dev"])]
     ),
     .systemLibrary(
-      name: "CZlib",
+      name: "CSmartDepositZlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
     .systemLibrary(
@@ -33,13 +34,14 @@ let package = Package(
       name: "SmartDeposit",
       dependencies: [
         "CLibXML2",
-        "CZlib",
+        "CSmartDepositZlib",
         "CSmartDepositSystem",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ]
     ),
     .executableTarget(

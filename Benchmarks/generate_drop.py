@@ -13,8 +13,11 @@ typical mistake (unknown account, bad quantity, missing SA, limited-use VA)
 so that the reject path is exercised too.
 """
 import argparse
+import json
 import os
 import random
+import subprocess
+import sys
 
 SKUS = [
     "C9300-DNA-E-24-3Y", "C9300-DNA-A-48-5Y", "C9200-DNA-E-24-3Y", "C9500-DNA-A-3Y", "MR46-HW-LIC-ENT-5Y",
@@ -45,6 +48,20 @@ def accounts(rng, count):
     return rows, customers, holdings, limited
 
 
+ACCENTED = ["Société Générale", "Müller & Söhne", "Café Zürich", "Ærø Fjord", "Łódź Hub", "Señor Niño", "Crème Brûlée"]
+
+
+def end_customer(order_id):
+    """Every seventh order's end customer has letters outside ASCII (all in
+    Windows-1252 but one), so that every format carries them."""
+    if order_id % 7 == 0:
+        name = ACCENTED[(order_id // 7) % len(ACCENTED)]
+        if "Ł" in name:
+            name = "Ödön Kft"  # Ł has no Windows-1252 byte
+        return f"{name} {order_id}"
+    return f"End customer {order_id}"
+
+
 def order_lines(rng, order_id, customers, limited, mistakes):
     """The lines of one order as dicts."""
     count = rng.choice([1, 1, 2, 3, 4, 6])
@@ -64,7 +81,7 @@ def order_lines(rng, order_id, customers, limited, mistakes):
             "order_date": "2026-11-%02d" % rng.randint(1, 28), "line_number": number, "sku": rng.choice(SKUS),
             "quantity": str(rng.randint(1, 500)), "license_type": "TERM" if term else "PERPETUAL",
             "term_months": str(rng.choice([12, 36, 60])) if term else "", "start_date": "2027-01-%02d" % rng.randint(1, 28) if term else "",
-            "smart_account": sa, "virtual_account": rng.choice(vas), "end_customer": f"End customer {order_id}", "partner": "",
+            "smart_account": sa, "virtual_account": rng.choice(vas), "end_customer": end_customer(order_id), "partner": "",
         }
         if mistakes and rng.random() < 0.01:
             kind = rng.randrange(4)
@@ -126,14 +143,127 @@ def write_xml(path, orders):
         out.write('</OrderDrop>\n')
 
 
+def write_delimited(path, orders, delimiter, encoding):
+    """A spreadsheet's CSV: its delimiter, its code page, CRLF."""
+    with open(path, "w", newline="", encoding=encoding) as out:
+        def cell(value):
+            if any(c in value for c in delimiter + '"\n\r'):
+                return '"' + value.replace('"', '""') + '"'
+            return value
+        out.write(delimiter.join(h.replace("_", " ").title() for h in CSV_HEADER.split(",")) + "\r\n")
+        for lines in orders:
+            for line in lines:
+                out.write(delimiter.join(cell(line[k]) for k in CSV_HEADER.split(",")) + "\r\n")
+
+
+def write_xlsx(path, orders, shared=True):
+    """Through openpyxl: in this interpreter if it has it, else Debian's python3."""
+    header = [h.replace("_", " ").title() for h in CSV_HEADER.split(",")]
+    rows = [[line[k] for k in CSV_HEADER.split(",")] for lines in orders for line in lines]
+    job = {"path": os.path.abspath(path), "header": header, "rows": rows, "shared": shared}
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        sys.path.insert(0, here)
+        import write_xlsx as writer  # noqa: E402
+        writer.write(job["path"], header, rows, shared)
+    except ImportError:
+        subprocess.run(["/usr/bin/python3", os.path.join(here, "write_xlsx.py")], input=json.dumps(job).encode(),
+                       check=True)
+
+
+def cxml_extrinsic(name, value, indent):
+    return f'{indent}<Extrinsic name="{name}">{xml_escape(value)}</Extrinsic>\n' if value else ""
+
+
+def write_cxml(path, lines):
+    """One order as a cXML OrderRequest, with the standard DOCTYPE. The
+    Smart Account is a header default when every line names the same one."""
+    first = lines[0]
+    shared_sa = first["smart_account"] if all(l["smart_account"] == first["smart_account"] for l in lines) else ""
+    with open(path, "w") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+                  '<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/1.2.050/cXML.dtd">\n'
+                  f'<cXML payloadID="{first["web_order_id"]}@erp.example" timestamp="{first["order_date"]}T09:00:00-08:00">\n'
+                  '  <Header><From><Credential domain="NetworkID"><Identity>AN0100</Identity></Credential></From>'
+                  '<To><Credential domain="DUNS"><Identity>1</Identity></Credential></To>'
+                  '<Sender><Credential domain="NetworkID"><Identity>AN0100</Identity></Credential>'
+                  '<UserAgent>ERP</UserAgent></Sender></Header>\n'
+                  '  <Request><OrderRequest>\n'
+                  f'    <OrderRequestHeader orderID="{xml_escape(first["purchase_order"])}" '
+                  f'orderDate="{first["order_date"]}T23:30:00-08:00" type="new">\n'
+                  '      <Total><Money currency="USD">0.00</Money></Total>\n')
+        out.write(cxml_extrinsic("WebOrderID", first["web_order_id"], "      "))
+        out.write(cxml_extrinsic("SalesOrder", first["sales_order"], "      "))
+        out.write(cxml_extrinsic("EndCustomer", first["end_customer"], "      "))
+        out.write(cxml_extrinsic("SmartAccount", shared_sa, "      "))
+        out.write('    </OrderRequestHeader>\n')
+        for line in lines:
+            out.write(f'    <ItemOut quantity="{xml_escape(line["quantity"])}" lineNumber="{line["line_number"]}">\n'
+                      f'      <ItemID><SupplierPartID>{xml_escape(line["sku"])}</SupplierPartID></ItemID>\n'
+                      '      <ItemDetail><UnitPrice><Money currency="USD">1.00</Money></UnitPrice>'
+                      '<Description xml:lang="en">licence</Description><UnitOfMeasure>EA</UnitOfMeasure>\n')
+            for name, key in (("LicenseType", "license_type"), ("TermMonths", "term_months"),
+                              ("StartDate", "start_date"), ("VirtualAccount", "virtual_account")):
+                out.write(cxml_extrinsic(name, line[key], "        "))
+            if not shared_sa:
+                out.write(cxml_extrinsic("SmartAccount", line["smart_account"], "        "))
+            out.write('      </ItemDetail>\n    </ItemOut>\n')
+        out.write('  </OrderRequest></Request>\n</cXML>\n')
+
+
+def pairs(values):
+    return "|".join(f"{name}={value}" for name, value in values if value)
+
+
+def write_pip3a4(path, lines):
+    """One order as a RosettaNet PIP 3A4 Purchase Order Request, in the
+    element order of its DTD: the lines first, the document's identity after."""
+    first = lines[0]
+    shared_sa = first["smart_account"] if all(l["smart_account"] == first["smart_account"] for l in lines) else ""
+    with open(path, "w") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+                  '<!DOCTYPE Pip3A4PurchaseOrderRequest SYSTEM "3A4_MS_V02_02_PurchaseOrderRequest.dtd">\n'
+                  '<Pip3A4PurchaseOrderRequest>\n  <PurchaseOrder>\n')
+        for line in lines:
+            values = [("LicenseType", line["license_type"]), ("TermMonths", line["term_months"]),
+                      ("StartDate", line["start_date"]), ("VirtualAccount", line["virtual_account"])]
+            if not shared_sa:
+                values.append(("SmartAccount", line["smart_account"]))
+            out.write('    <ProductLineItem>\n'
+                      f'      <LineNumber>{line["line_number"]}</LineNumber>\n'
+                      '      <OrderQuantity><requestedQuantity><ProductQuantity>'
+                      f'{xml_escape(line["quantity"])}</ProductQuantity></requestedQuantity></OrderQuantity>\n'
+                      '      <ProductIdentification><PartnerProductIdentification><ProprietaryProductIdentifier>'
+                      f'{xml_escape(line["sku"])}</ProprietaryProductIdentifier></PartnerProductIdentification>'
+                      '</ProductIdentification>\n'
+                      f'      <proprietaryInformation><FreeFormText>{xml_escape(pairs(values))}</FreeFormText>'
+                      '</proprietaryInformation>\n    </ProductLineItem>\n')
+        header = [("WebOrderID", first["web_order_id"]), ("SalesOrder", first["sales_order"]),
+                  ("EndCustomer", first["end_customer"]), ("SmartAccount", shared_sa),
+                  ("OrderDate", first["order_date"])]
+        out.write(f'    <proprietaryInformation><FreeFormText>{xml_escape(pairs(header))}</FreeFormText>'
+                  '</proprietaryInformation>\n  </PurchaseOrder>\n'
+                  '  <GlobalDocumentFunctionCode>Request</GlobalDocumentFunctionCode>\n'
+                  '  <thisDocumentGenerationDateTime><DateTimeStamp>20261129T010000.000Z</DateTimeStamp>'
+                  '</thisDocumentGenerationDateTime>\n'
+                  '  <thisDocumentIdentifier><ProprietaryDocumentIdentifier>'
+                  f'{xml_escape(first["purchase_order"])}</ProprietaryDocumentIdentifier></thisDocumentIdentifier>\n'
+                  '</Pip3A4PurchaseOrderRequest>\n')
+
+
+FORMATS = ["xml", "cxml", "pip3a4", "xlsx", "csv1252", "tab"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
     parser.add_argument("--lines", type=int, default=10000, help="order lines in the CCW files")
     parser.add_argument("--files", type=int, default=1, help="CCW files to split the lines over")
-    parser.add_argument("--format", choices=["xml", "csv", "both", "mixed"], default="mixed",
+    parser.add_argument("--format", choices=["xml", "csv", "both", "mixed", "all", "xlsx"], default="mixed",
                         help="xml or csv: every CCW file in that format; both: the same lines as XML and as CSV, "
-                             "in two folders; mixed: alternate")
+                             "in two folders; mixed: alternate; all: the same lines in every format of SPEC §9, "
+                             "one folder each (inbox-xml, inbox-cxml, inbox-pip3a4, inbox-xlsx, inbox-csv1252, "
+                             "inbox-tab); xlsx: one streaming workbook per file")
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--partner-lines", type=int, default=0, help="lines of a holding bulk load from globalnet")
     parser.add_argument("--mistakes", action="store_true", help="put a typical mistake in about 1%% of the lines")
@@ -157,7 +287,12 @@ def main():
         total += len(lines)
         order_id += 1
 
-    inboxes = ["inbox"] if args.format != "both" else ["inbox-xml", "inbox-csv"]
+    if args.format == "all":
+        inboxes = [f"inbox-{name}" for name in FORMATS]
+    elif args.format == "both":
+        inboxes = ["inbox-xml", "inbox-csv"]
+    else:
+        inboxes = ["inbox"]
     for inbox in inboxes:
         os.makedirs(os.path.join(args.out, inbox, "globalnet"), exist_ok=True)
     per_file = (len(orders) + args.files - 1) // max(args.files, 1)
@@ -166,7 +301,17 @@ def main():
         if not chunk:
             break
         name = f"ccw-{index:03d}"
-        if args.format == "both":
+        if args.format == "all":
+            write_xml(os.path.join(args.out, "inbox-xml", name + ".xml"), chunk)
+            for number, lines in enumerate(chunk):
+                write_cxml(os.path.join(args.out, "inbox-cxml", f"{name}-{number:05d}.xml"), lines)
+                write_pip3a4(os.path.join(args.out, "inbox-pip3a4", f"{name}-{number:05d}.xml"), lines)
+            write_xlsx(os.path.join(args.out, "inbox-xlsx", name + ".xlsx"), chunk)
+            write_delimited(os.path.join(args.out, "inbox-csv1252", name + ".csv"), chunk, ";", "cp1252")
+            write_delimited(os.path.join(args.out, "inbox-tab", name + ".csv"), chunk, "\t", "utf-8")
+        elif args.format == "xlsx":
+            write_xlsx(os.path.join(args.out, "inbox", name + ".xlsx"), chunk, shared=False)
+        elif args.format == "both":
             write_xml(os.path.join(args.out, "inbox-xml", name + ".xml"), chunk)
             write_csv(os.path.join(args.out, "inbox-csv", name + ".csv"), chunk)
         elif args.format == "xml" or (args.format == "mixed" and index % 2 == 0):

@@ -53,6 +53,41 @@ struct HostileInputTests {
     #expect(!(try everythingWritten(drop)).contains(Self.secret))
   }
 
+  static let workbooks: [(String, String)] = [
+    ("xlsx-zip-bomb.xlsx", "file-too-large"),
+    ("xlsx-lying-sizes.xlsx", "file-too-large"),
+    ("xlsx-doctype.xlsx", "doctype-forbidden"),
+    ("xlsx-truncated.xlsx", "invalid-workbook"),
+    ("xlsx-not-a-zip.xlsx", "invalid-workbook"),
+    ("xlsx-no-worksheet.xlsx", "invalid-workbook"),
+    ("cxml-internal-subset.xml", "doctype-forbidden"),
+    ("pip3a4-billion-laughs.xml", "doctype-forbidden"),
+  ]
+
+  /// With `max_file_bytes` at 16 MiB, a workbook inflating past it is a zip bomb.
+  @Test(arguments: workbooks)
+  func brokenWorkbooksAndPurchaseOrdersAreQuarantined(fixture: (String, String)) throws {
+    let (name, cause) = fixture
+    let drop = try TestDrop(extraConfig: "[limits]\nmax_file_bytes = 16777216\n")
+    try drop.dropFixture("hostile/\(name)")
+    try drop.dropFixture("quarantine/good.xml", as: "zz-good.xml")
+    let result = try drop.run()
+    let detail = try #require(result.summary.filesDetail.first { $0.name == name })
+    #expect(detail.outcome == .quarantined)
+    #expect(detail.reason.contains(cause), "\(detail.reason)")
+    #expect(result.summary.lines.deposited == 1)
+    #expect(drop.files(in: drop.quarantine).contains { $0.hasSuffix(name) })
+  }
+
+  @Test func windows1252BytesFrom0x80To0x9FAreDecoded() throws {
+    let drop = try TestDrop()
+    try drop.dropFixture("hostile/windows-1252-c1.csv")
+    let result = try drop.run()
+    #expect(result.summary.lines.deposited == 1)
+    let customer = try drop.sqliteLedger().scalar("SELECT end_customer FROM deposits")
+    #expect(customer == "\u{201C}Caf\u{E9}\u{201D} \u{2013} \u{20AC}5 \u{2122} \u{0152}uvre\u{2026}")
+  }
+
   static let readable: [(String, Int, Int, [String])] = [
     // name, lines read, deposited, reject codes
     ("latin1.xml", 1, 1, []),

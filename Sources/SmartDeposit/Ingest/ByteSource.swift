@@ -1,4 +1,4 @@
-import CZlib
+import CSmartDepositZlib
 import Crypto
 import Foundation
 

@@ -115,36 +115,28 @@ func trimmed(_ text: String) -> String {
   return text.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
-/// Reads a CCW order CSV into order lines.
-public final class CSVOrderReader: OrderLineSource {
-  private let reader: CSVReader
-  private let source: ByteSource
-  private let header: HeaderMap
+/// Turns rows of header-mapped fields into order lines: one definition for
+/// every tabular format (CSV in each dialect, XLSX).
+struct OrderRowMapper {
+  let header: HeaderMap
 
-  public init(source: ByteSource, limits: InputLimits) throws(IngestError) {
-    self.source = source
-    reader = CSVReader(source: source, maxFieldBytes: limits.maxFieldBytes)
-    guard let first = try reader.next() else {
-      throw IngestError(.emptyFile, file: source.displayName, line: 1, message: "the file is empty: no header row")
-    }
+  init(header record: CSVRecord, file: String) throws(IngestError) {
     header = try HeaderMap(
-      header: first, columns: OrderColumn.self, aliases: { $0.aliases }, canonical: { $0.canonicalName },
-      required: OrderColumn.required, file: source.displayName)
+      header: record, columns: OrderColumn.self, aliases: { $0.aliases }, canonical: { $0.canonicalName },
+      required: OrderColumn.required, file: file)
   }
 
-  public var bytesRead: Int64 { source.rawBytesRead }
+  var width: Int { header.width }
 
-  public func next() throws(IngestError) -> ParsedRecord? {
-    guard let record = try reader.next() else { return nil }
-    let fields = record.fields
+  func record(_ fields: [String], line: Int, problem: String?) -> ParsedRecord {
     let order = header.value(OrderColumn.webOrderID.rawValue, in: fields)
     let number = header.value(OrderColumn.lineNumber.rawValue, in: fields)
-    if let problem = record.problem {
-      return .malformed(record: record.line, webOrderID: order, lineNumber: number, message: problem)
+    if let problem {
+      return .malformed(record: line, webOrderID: order, lineNumber: number, message: problem)
     }
     if fields.count != header.width {
       return .malformed(
-        record: record.line, webOrderID: order, lineNumber: number,
+        record: line, webOrderID: order, lineNumber: number,
         message: "the row has \(fields.count) field\(fields.count == 1 ? "" : "s"); the header has \(header.width)")
     }
     func value(_ column: OrderColumn) -> String { header.value(column.rawValue, in: fields) }
@@ -154,6 +146,29 @@ public final class CSVOrderReader: OrderLineSource {
         orderDate: value(.orderDate), lineNumber: number, sku: value(.sku), quantity: value(.quantity),
         licenseType: value(.licenseType), termMonths: value(.termMonths), startDate: value(.startDate),
         smartAccount: value(.smartAccount), virtualAccount: value(.virtualAccount),
-        endCustomer: value(.endCustomer), partner: value(.partner), record: record.line))
+        endCustomer: value(.endCustomer), partner: value(.partner), record: line))
+  }
+}
+
+/// Reads a CCW order CSV into order lines.
+public final class CSVOrderReader: OrderLineSource {
+  private let reader: CSVReader
+  private let source: ByteSource
+  private let rows: OrderRowMapper
+
+  public init(source: ByteSource, limits: InputLimits) throws(IngestError) {
+    self.source = source
+    reader = CSVReader(source: source, maxFieldBytes: limits.maxFieldBytes)
+    guard let first = try reader.next() else {
+      throw IngestError(.emptyFile, file: source.displayName, line: 1, message: "the file is empty: no header row")
+    }
+    rows = try OrderRowMapper(header: first, file: source.displayName)
+  }
+
+  public var bytesRead: Int64 { source.rawBytesRead }
+
+  public func next() throws(IngestError) -> ParsedRecord? {
+    guard let record = try reader.next() else { return nil }
+    return rows.record(record.fields, line: record.line, problem: record.problem)
   }
 }

@@ -18,6 +18,7 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooDeep = "nesting-too-deep"
     case fieldTooLong = "field-too-long"
     case changedWhileReading = "changed-while-reading"
+    case invalidWorkbook = "invalid-workbook"
   }
 
   public var cause: Cause

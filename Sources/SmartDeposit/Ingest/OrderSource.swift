@@ -2,6 +2,7 @@
 public enum InputFormat: String, Sendable, Equatable, Codable {
   case xml
   case csv
+  case xlsx
   case transfer
 
   /// The format a file name implies, or nil for a file that is not an order or transfer file.
@@ -10,6 +11,7 @@ public enum InputFormat: String, Sendable, Equatable, Codable {
     if name.hasSuffix(".transfer.csv") || name.hasSuffix(".transfer.csv.gz") { return .transfer }
     if name.hasSuffix(".xml") || name.hasSuffix(".xml.gz") { return .xml }
     if name.hasSuffix(".csv") || name.hasSuffix(".csv.gz") { return .csv }
+    if name.hasSuffix(".xlsx") { return .xlsx }
     return nil
   }
 }
@@ -48,6 +50,8 @@ public enum OrderSources {
     switch format {
     case .xml:
       return (try XMLOrderReader(source: bytes, limits: limits), bytes)
+    case .xlsx:
+      return (try XLSXOrderReader(source: bytes, limits: limits), bytes)
     case .csv, .transfer:
       // Transfer files have their own reader (TransferReader); an order
       // reader over one reports the missing order columns.

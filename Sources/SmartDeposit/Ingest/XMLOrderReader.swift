@@ -173,16 +173,22 @@ private enum Element {
 
 /// The attributes of one start tag as SAX2 passes them: five pointers each
 /// (local name, prefix, namespace, value start, value end).
-private struct Attributes {
+struct Attributes {
   let base: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
   let count: Int
 
   /// The trimmed value of the unprefixed attribute `name`, or "".
-  func value(_ name: StaticString) -> String {
+  func value(_ name: StaticString) -> String { value(name, prefixed: false) }
+
+  /// The trimmed value of the attribute `name` with or without a prefix
+  /// (`r:id` whatever the prefix is bound to), or "".
+  func value(_ name: StaticString, prefixed: Bool) -> String {
     guard let base else { return "" }
     for index in 0..<count {
       let entry = base + index * 5
-      guard entry[1] == nil, let local = entry[0], let start = entry[3], let end = entry[4] else { continue }
+      guard entry[1] == nil || prefixed, let local = entry[0], let start = entry[3], let end = entry[4] else {
+        continue
+      }
       let length = name.utf8CodeUnitCount
       let found = UnsafeRawPointer(local).assumingMemoryBound(to: CChar.self)
       let wanted = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)

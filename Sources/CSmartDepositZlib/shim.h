@@ -1,5 +1,5 @@
-#ifndef CZLIB_SHIM_H
-#define CZLIB_SHIM_H
+#ifndef CSMARTDEPOSIT_ZLIB_SHIM_H
+#define CSMARTDEPOSIT_ZLIB_SHIM_H
 #include <zlib.h>
 
 /// `inflateInit2` is a macro; this makes it callable from Swift. 15 + 16
