@@ -17,6 +17,12 @@ let package = Package(
       name: "FuzzCSV", dependencies: ["FuzzSupport", .product(name: "SmartDeposit", package: parent)],
       swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
     .executableTarget(
+      name: "FuzzXLSX", dependencies: ["FuzzSupport", .product(name: "SmartDeposit", package: parent)],
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+    .executableTarget(
+      name: "FuzzDialect", dependencies: ["FuzzSupport", .product(name: "SmartDeposit", package: parent)],
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+    .executableTarget(
       name: "FuzzXML", dependencies: ["FuzzSupport", .product(name: "SmartDeposit", package: parent)],
       swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
   ],

@@ -112,4 +112,66 @@ struct XLSXOrderReaderTests {
     let above = URL(fileURLWithPath: fixture("hostile")).deletingLastPathComponent().deletingLastPathComponent()
     #expect(!FileManager.default.fileExists(atPath: above.appendingPathComponent("smartdeposit-traversal.txt").path))
   }
+
+  /// A workbook written by Python's zipfile with 250,000 distinct shared
+  /// strings (about 11 MB of them, past what the table keeps in memory).
+  static let manyStringsScript = #"""
+    import sys, zipfile
+    path, rows = sys.argv[1], int(sys.argv[2])
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("_rels/.rels", f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="r1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<workbook {ns} xmlns:r="{rel}"><sheets><sheet name="A" sheetId="1" r:id="s1"/>'
+                   '</sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="s1" Type="{rel}/worksheet" Target="worksheets/data.xml"/>'
+                   f'<Relationship Id="s2" Type="{rel}/sharedStrings" Target="strings.xml"/></Relationships>')
+        strings = ["web_order_id", "line_number", "sku", "quantity", "license_type", "smart_account", "end_customer",
+                   "PERPETUAL", "acme.com", "C9300-NW-E-24"]
+        strings += [f"End customer number {n:07d} of many" for n in range(rows)]
+        with z.open("xl/strings.xml", "w") as out:
+            out.write(f'<sst {ns} count="{len(strings)}">'.encode())
+            for n, text in enumerate(strings):
+                if n % 3 == 0:  # rich text runs, and a phonetic run that is not part of the text
+                    half = len(text) // 2
+                    out.write(f'<si><r><t>{text[:half]}</t></r><r><rPr/><t>{text[half:]}</t></r><rPh><t>x</t></rPh></si>'.encode())
+                else:
+                    out.write(f'<si><t>{text}</t></si>'.encode())
+            out.write(b'</sst>')
+        with z.open("xl/worksheets/data.xml", "w") as out:
+            out.write(f'<worksheet {ns}><sheetData><row r="1">'.encode())
+            out.write("".join(f'<c t="s"><v>{i}</v></c>' for i in range(7)).encode() + b'</row>')
+            for n in range(rows):
+                out.write(f'<row r="{n + 2}"><c r="A{n + 2}"><v>{n + 1}</v></c><c><v>1</v></c><c t="s"><v>9</v></c>'
+                          f'<c><v>1</v></c><c t="s"><v>7</v></c><c t="s"><v>8</v></c><c t="s"><v>{n + 10}</v></c></row>'.encode())
+            out.write(b'</sheetData></worksheet>')
+    """#
+
+  @Test func manySharedStringsAreReadBackFromDisk() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("strings-\(UUID()).xlsx").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let rows = 250_000
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", Self.manyStringsScript, path, "\(rows)"]
+    try process.run()
+    process.waitUntilExit()
+    try #require(process.terminationStatus == 0)
+    var count = 0
+    var wrong = 0
+    for line in try lines(path) {
+      count += 1
+      let expected = String(format: "End customer number %07d of many", count - 1)
+      if line.endCustomer != expected || line.webOrderID != String(count) || line.record != count + 1
+        || line.sku != "C9300-NW-E-24"
+      {
+        wrong += 1
+      }
+    }
+    #expect(count == rows)
+    #expect(wrong == 0)
+  }
 }
