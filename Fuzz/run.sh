@@ -10,6 +10,8 @@ swift build -c debug --scratch-path ../.build-fuzz \
   -Xswiftc -sanitize=fuzzer,address
 bin=$(swift build -c debug --scratch-path ../.build-fuzz --show-bin-path)
 mkdir -p findings
+# Known leaks of third-party code only (each explained in the file).
+export LSAN_OPTIONS="suppressions=$PWD/lsan-suppressions.txt${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 for target in csv xml xlsx dialect; do
   [ "$which" = all ] || [ "$which" = "$target" ] || continue
   case $target in

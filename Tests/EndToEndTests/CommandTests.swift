@@ -29,9 +29,9 @@ struct CommandTests {
     #expect(first.status == 65, "\(first.standardError)")
     let summary = try summary(first)
     let lines = try #require(summary["lines"] as? [String: Int])
-    #expect(lines["deposited"] == 55)
+    #expect(lines["deposited"] == 61)
     #expect(lines["held"] == 41)
-    #expect(lines["rejected"] == 7)
+    #expect(lines["rejected"] == 13)
     let reportFolder = folder.appendingPathComponent("var/reports/\(summary["run_id"] as? String ?? "")")
     for name in ["summary.json", "deposits.csv", "rejects.csv", "report.html"] {
       #expect(FileManager.default.fileExists(atPath: reportFolder.appendingPathComponent(name).path), "\(name)")
