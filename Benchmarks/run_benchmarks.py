@@ -3,6 +3,9 @@
 
   XML:     `smartdeposit run` on an N-line CCW XML drop vs `xmllint --stream --noout` on the same file
   CSV:     `smartdeposit run` on the same lines as CSV vs the sqlite3 shell's `.import` into a fresh database
+  XLSX:    `smartdeposit run` on the same lines as an .xlsx workbook (written by openpyxl in its
+           streaming mode; with --xlsx-shared also as LibreOffice saves it, with shared strings)
+           vs `unzip -p` of its sheet into `xmllint --stream`, and beside the CSV run
   scaling: `smartdeposit run` on CSV drops of several sizes: seconds, cost per line and peak RSS
   postgres (with --postgres URL): `smartdeposit run` of the CSV into a PostgreSQL ledger vs
            psql's `\copy` of the same CSV into a table with the same columns and a unique index
@@ -96,7 +99,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scaling", default="100000,1000000,5000000")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "smartdeposit"))
-    parser.add_argument("--skip", default="", help="comma-separated: xml,csv,scaling,postgres")
+    parser.add_argument("--skip", default="", help="comma-separated: xml,csv,xlsx,scaling,postgres")
+    parser.add_argument("--xlsx-shared", action="store_true",
+                        help="also measure the workbook LibreOffice makes of the CSV (shared strings; slow to make)")
     parser.add_argument("--postgres", default="", help="URL of a PostgreSQL server's postgres database "
                         "(scripts/postgres-cluster.sh start DIR prints one); enables the postgres comparison")
     args = parser.parse_args()
@@ -139,6 +144,9 @@ def main():
         print(f"CSV  {args.lines} lines: smartdeposit {mine:.2f}s, sqlite3 .import {base:.2f}s, "
               f"median paired ratio {ratio:.2f}x, peak RSS {rss:.1f} MiB, {args.lines / mine:,.0f} lines/s")
 
+    if "xlsx" not in skip:
+        xlsx_comparison(args, both, csv_file)
+
     if args.postgres and "postgres" not in skip:
         postgres_comparison(args, both, csv_file)
 
@@ -165,6 +173,40 @@ def main():
             print(f"cost per line varies by {(max(costs) / min(costs) - 1) * 100:.1f}% across sizes "
                   f"({(max(net) / min(net) - 1) * 100:.1f}% beyond the fixed cost); "
                   f"peak RSS from {min(r for _, _, r in results):.1f} to {max(r for _, _, r in results):.1f} MiB")
+
+
+def xlsx_comparison(args, both, csv_file):
+    """The same lines as a workbook: against inflating and parsing its sheet, and beside the CSV run."""
+    folder = os.path.join(WORK, f"xlsx-{args.lines}")
+    generate(folder, args.lines, "xlsx")
+    workbooks = [("openpyxl, inline strings", folder, os.path.join(folder, "inbox", "ccw-000.xlsx"))]
+    if args.xlsx_shared and shutil.which("soffice"):
+        shared = os.path.join(WORK, f"xlsx-shared-{args.lines}")
+        book = os.path.join(shared, "inbox", "ccw-000.xlsx")
+        if not os.path.exists(book):
+            shutil.copytree(folder, shared, ignore=shutil.ignore_patterns("var", "*.xlsx"))
+            subprocess.check_call(["soffice", "--headless", "--convert-to", "xlsx", "--outdir",
+                                   os.path.dirname(book), csv_file], stdout=subprocess.DEVNULL)
+        workbooks.append(("LibreOffice, shared strings", shared, book))
+    csv_config = config_for(both, "inbox-csv")
+    csv_runs = [smartdeposit_run(args.binary, both, csv_config)[0] for _ in range(max(1, min(args.repeat, 3)))]
+    csv_seconds = statistics.median(csv_runs)
+    for label, drop, book in workbooks:
+        config = os.path.join(drop, "pipeline.conf")
+
+        def floor():
+            settle()
+            start = time.perf_counter()
+            unzip = subprocess.Popen(["unzip", "-p", book, "xl/worksheets/sheet1.xml"], stdout=subprocess.PIPE)
+            subprocess.check_call(["xmllint", "--stream", "--noout", "-"], stdin=unzip.stdout)
+            unzip.wait()
+            return time.perf_counter() - start
+
+        ratio, mine, base, rss = paired(args.binary, drop, config, floor, args.repeat)
+        print(f"XLSX {args.lines} lines ({label}, {os.path.getsize(book) >> 20} MiB): smartdeposit {mine:.2f}s, "
+              f"unzip -p | xmllint --stream {base:.2f}s, median paired ratio {ratio:.2f}x, peak RSS {rss:.1f} MiB, "
+              f"{args.lines / mine:,.0f} lines/s; the CSV of the same lines {csv_seconds:.2f}s "
+              f"({args.lines / csv_seconds:,.0f} lines/s, XLSX/CSV {mine / csv_seconds:.2f}x)")
 
 
 def psql(url, *commands):

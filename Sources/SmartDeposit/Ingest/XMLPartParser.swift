@@ -17,11 +17,13 @@ final class XMLPartParser {
   let part: String
   let file: String
   private let context: xmlParserCtxtPtr
-  fileprivate unowned let handler: XMLPartHandler
+  // The handler outlives its parser (the caller holds both); `unowned(unsafe)`
+  // spares a reference count per callback.
+  fileprivate unowned(unsafe) let handler: XMLPartHandler
   private var scanner = PrologScanner()
   private let maxDepth: Int
-  private(set) var depth = -1
-  private(set) var failure: IngestError?
+  @exclusivity(unchecked) private(set) var depth = -1
+  @exclusivity(unchecked) private(set) var failure: IngestError?
   fileprivate var firstError: (line: Int, column: Int, message: String)?
   private var rootClosed = false
 
