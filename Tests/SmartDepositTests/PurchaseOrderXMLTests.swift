@@ -135,6 +135,35 @@ struct PurchaseOrderXMLTests {
     #expect(try lines(try temporaryFile(publicForm)).count == 2)
   }
 
+  @Test func theDoctypeNeverReachesTheNetwork() throws {
+    // A listener on loopback that the system literal points at: it must see no connection.
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #expect(listener >= 0)
+    defer { close(listener) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    #expect(bound == 0)
+    #expect(listen(listener, 8) == 0)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+    }
+    let port = UInt16(bigEndian: address.sin_port)
+    let text = try String(contentsOfFile: fixture("formats/cxml-order.xml"), encoding: .utf8)
+      .replacingOccurrences(
+        of: "http://xml.cxml.org/schemas/cXML/1.2.050/cXML.dtd", with: "http://127.0.0.1:\(port)/cXML.dtd")
+    #expect(try lines(try temporaryFile(text)).count == 2)
+    #expect(refusal(try temporaryFile(text.replacingOccurrences(of: "cXML.dtd\">", with: "cXML.dtd\" []>"))) != nil)
+    // Nothing is waiting to be accepted.
+    _ = fcntl(listener, F_SETFL, O_NONBLOCK)
+    #expect(accept(listener, nil, nil) < 0)
+  }
+
   @Test func doctypesThatAreNotCXMLsOwnAreRefused() throws {
     #expect(refusal(fixture("hostile/cxml-internal-subset.xml"))?.cause == .doctype)
     #expect(refusal(fixture("hostile/pip3a4-billion-laughs.xml"))?.cause == .doctype)
