@@ -26,7 +26,7 @@ struct LedgerCommand: ParsableCommand {
       let config = try options.load()
       guard case .sqlite(let path) = config.ledger else {
         CommandSupport.printError(
-          "smartdeposit: ledger copy reads an SQLite ledger; [ledger] in \(options.config) names none")
+          "smartdeposit: ledger copy reads an SQLite ledger; [ledger] in \(options.path) names none")
         throw ExitCode(.usage)
       }
       let target: PostgresLocation
@@ -38,7 +38,7 @@ struct LedgerCommand: ParsableCommand {
       }
       do {
         guard FileManager.default.fileExists(atPath: path) else {
-          throw RunError.ledgerMissing(path: path, key: "[ledger] path", config: options.config)
+          throw RunError.ledgerMissing(path: path, key: "[ledger] path", config: options.path)
         }
         let source = try SQLiteLedger(path: path)
         let result = try LedgerCopy.copy(from: source, to: target)

@@ -20,7 +20,11 @@ struct RunCommand: ParsableCommand {
   @Option(help: "Wait up to this many seconds for another run to finish instead of exiting 75.")
   var wait: Double = 0
 
-  @Flag(help: "Print no progress and no warnings.")
+  @Flag(
+    help: """
+      For cron: print nothing when the run exits 0; otherwise only one line per reject code and per \
+      quarantined or stale file, and the report's path, on standard error. --json still prints the summary.
+      """)
   var quiet = false
 
   func run() throws {
@@ -45,10 +49,42 @@ struct RunCommand: ParsableCommand {
     let summary = result.summary
     if json {
       print(CommandSupport.json(summary))
-    } else {
+    } else if !quiet {
       print(RunCommand.describe(summary, reportFolder: result.reportFolder))
     }
+    if quiet && summary.exitCode != 0 {
+      for line in RunCommand.alerts(summary, reportFolder: result.reportFolder) {
+        CommandSupport.printError("smartdeposit: \(line)")
+      }
+    }
     if summary.exitCode != 0 { throw ExitCode(Int32(summary.exitCode)) }
+  }
+
+  /// What a quiet run says when it did not exit 0: one line per reject code,
+  /// per quarantined and per stale file, and where the report is.
+  static func alerts(_ summary: RunSummary, reportFolder: String) -> [String] {
+    var lines: [String] = []
+    for (code, count) in summary.rejectsByCode.sorted(by: { $0.key < $1.key }) {
+      lines.append("rejected \(code): \(count) line\(count == 1 ? "" : "s")")
+    }
+    if summary.transfers.rejected > 0 {
+      lines.append("rejected transfers: \(summary.transfers.rejected)")
+    }
+    for file in summary.filesDetail where file.outcome == .quarantined {
+      lines.append("quarantined \(file.name): \(file.reason)")
+    }
+    for file in summary.staleFiles {
+      lines.append("stale \(file.name): \(RunCommand.hours(file.ageHours)) old: \(file.reason)")
+    }
+    if summary.exitCode == 66 && summary.files.seen == 0 {
+      lines.append("no file at all in the inbox ([alerts] require_files is set)")
+    }
+    lines.append("report: \(reportFolder)/")
+    return lines
+  }
+
+  static func hours(_ value: Double) -> String {
+    value == value.rounded() ? "\(Int(value)) h" : String(format: "%.1f h", value)
   }
 
   static func describe(_ summary: RunSummary, reportFolder: String) -> String {
@@ -57,7 +93,8 @@ struct RunCommand: ParsableCommand {
       text += "  recovered after interrupted run(s): \(summary.recoveredRuns.joined(separator: ", "))\n"
     }
     text +=
-      "  files:  \(summary.files.seen) seen, \(summary.files.processed) processed, \(summary.files.duplicate) duplicate, \(summary.files.quarantined) quarantined, \(summary.files.notReady) not ready\n"
+      "  files:  \(summary.files.seen) seen, \(summary.files.processed) processed, \(summary.files.duplicate) duplicate, \(summary.files.quarantined) quarantined, \(summary.files.notReady) not ready"
+      + (summary.files.stale > 0 ? ", \(summary.files.stale) stale" : "") + "\n"
     text +=
       "  lines:  \(summary.lines.read) read, \(summary.lines.deposited) deposited (\(summary.lines.held) held), \(summary.lines.duplicate) duplicate, \(summary.lines.rejected) rejected\n"
     text += "  licenses: \(summary.quantity.deposited) deposited, \(summary.quantity.held) of them held\n"
@@ -73,6 +110,9 @@ struct RunCommand: ParsableCommand {
     }
     for file in summary.filesDetail where file.outcome == .quarantined {
       text += "  quarantined: \(file.reason)\n"
+    }
+    for file in summary.staleFiles {
+      text += "  stale: \(file.name), \(hours(file.ageHours)) old: \(file.reason)\n"
     }
     text += "  reports: \(reportFolder)/\n"
     text += "  exit \(summary.exitCode)"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SmartDeposit
 
 @main
@@ -6,6 +7,7 @@ struct SmartDepositCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "smartdeposit",
     abstract: "Deposits licenses from CCW and partner order files into Smart Accounts, and reports on them.",
+    version: "smartdeposit \(SmartDepositVersion.current)",
     subcommands: [
       RunCommand.self, CheckCommand.self, AccountsCommand.self, BalancesCommand.self, TransferCommand.self,
       ReconcileCommand.self, RunsCommand.self, LedgerCommand.self,
@@ -14,12 +16,21 @@ struct SmartDepositCommand: ParsableCommand {
 
 /// The `--config` option every subcommand that reads pipeline.conf takes.
 struct ConfigOption: ParsableArguments {
-  @Option(name: .long, help: "The pipeline configuration file.")
-  var config: String = "pipeline.conf"
+  @Option(
+    name: .long,
+    help: "The pipeline configuration file (default: $SMARTDEPOSIT_CONFIG, else pipeline.conf in this folder).")
+  var config: String?
+
+  /// The configuration file in force: --config, else $SMARTDEPOSIT_CONFIG, else ./pipeline.conf.
+  var path: String {
+    if let config { return config }
+    if let variable = ProcessInfo.processInfo.environment["SMARTDEPOSIT_CONFIG"], !variable.isEmpty { return variable }
+    return "pipeline.conf"
+  }
 
   /// The loaded configuration; exits 78 with the reason when it is missing or invalid.
   func load() throws -> PipelineConfig {
-    switch CommandSupport.loadConfig(config) {
+    switch CommandSupport.loadConfig(path) {
     case .success(let loaded):
       return loaded
     case .failure(let error):

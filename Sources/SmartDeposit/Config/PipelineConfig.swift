@@ -71,6 +71,12 @@ public struct PipelineConfig: Sendable, Equatable {
   public var holdingMaxAgeDays: Int = 90
   public var limits = InputLimits()
   public var partners: [PartnerConfig] = []
+  /// A file the runs keep not taking for longer than this is stale (0: never).
+  public var staleAfterHours: Double = 24
+  /// A run that finds no file at all exits 66 (`[alerts] require_files`).
+  public var requireFiles = false
+  /// Where the Prometheus textfile goes after every run (`[metrics] textfile`); nil: none.
+  public var metricsTextfile: String?
 
   /// A configuration rooted in `folder` with the documented defaults.
   public init(folder: String, configFile: String = "pipeline.conf") {
@@ -96,7 +102,10 @@ public struct PipelineConfig: Sendable, Equatable {
   public static func load(path: String) throws(ConfigError) -> PipelineConfig {
     let absolute = PathUtilities.absolute(path)
     guard let data = FileManager.default.contents(atPath: absolute) else {
-      throw ConfigError(file: path, problem: "cannot read the file (does it exist?)")
+      let cause = access(absolute, F_OK) == 0 ? String(cString: strerror(EACCES)) : String(cString: strerror(ENOENT))
+      throw ConfigError(
+        file: absolute,
+        problem: "cannot read the configuration (\(cause)); give another with --config FILE or SMARTDEPOSIT_CONFIG")
     }
     guard let text = String(data: data, encoding: .utf8) else {
       throw ConfigError(file: path, problem: "the file is not UTF-8 text")
@@ -132,7 +141,9 @@ private struct TableReader {
 
   mutating func read(_ root: TOMLTable) throws(ConfigError) -> PipelineConfig {
     var config = PipelineConfig(folder: folder, configFile: file)
-    let sections: Set<String> = ["drop", "ledger", "accounts", "reports", "policy", "limits", "partner"]
+    let sections: Set<String> = [
+      "drop", "ledger", "accounts", "reports", "policy", "limits", "partner", "alerts", "metrics",
+    ]
     for key in root.keys where !sections.contains(key) {
       throw ConfigError(
         file: file, key: key,
@@ -216,6 +227,25 @@ private struct TableReader {
       }
       if let value = try integer(policy, "policy.holding_max_age_days", range: 0...36_500) {
         config.holdingMaxAgeDays = value
+      }
+    }
+    if let alerts = try section(root, "alerts") {
+      try only(alerts, "alerts", ["stale_after_hours", "require_files"])
+      if let value = try number(alerts, "alerts.stale_after_hours") {
+        guard value >= 0 else {
+          throw ConfigError(file: file, key: "alerts.stale_after_hours", problem: "must not be negative (0 = off)")
+        }
+        config.staleAfterHours = value
+      }
+      if let value = try bool(alerts, "alerts.require_files") { config.requireFiles = value }
+    }
+    if let metrics = try section(root, "metrics") {
+      try only(metrics, "metrics", ["textfile"])
+      if let value = try string(metrics, "metrics.textfile") {
+        guard !value.isEmpty else {
+          throw ConfigError(file: file, key: "metrics.textfile", problem: "must name a file")
+        }
+        config.metricsTextfile = path(value)
       }
     }
     if let limits = try section(root, "limits") {
@@ -315,6 +345,14 @@ private struct TableReader {
         file: file, key: key, problem: "must be from \(range.lowerBound) to \(range.upperBound), not \(number)")
     }
     return number
+  }
+
+  private func bool(_ table: TOMLTable, _ key: String) throws(ConfigError) -> Bool? {
+    guard let value = table[leaf(key)] else { return nil }
+    guard let flag = value.bool else {
+      throw ConfigError(file: file, key: key, problem: "must be true or false, not \(value.type)")
+    }
+    return flag
   }
 
   private func number(_ table: TOMLTable, _ key: String) throws(ConfigError) -> Double? {

@@ -19,3 +19,8 @@ public enum ExitStatus: Int32, Sendable, Equatable, CaseIterable {
   /// The code as a number, as `summary.json` and the run history keep it.
   public var code: Int { Int(rawValue) }
 }
+
+/// The version `smartdeposit --version` prints.
+public enum SmartDepositVersion {
+  public static let current = "0.4.0"
+}

@@ -6,9 +6,11 @@ public struct RunSummary: Sendable, Equatable, Codable {
     public var duplicate = 0
     public var quarantined = 0
     public var notReady = 0
+    /// Files the runs keep not taking for longer than `[alerts] stale_after_hours`.
+    public var stale = 0
 
     enum CodingKeys: String, CodingKey {
-      case seen, processed, duplicate, quarantined
+      case seen, processed, duplicate, quarantined, stale
       case notReady = "not_ready"
     }
   }
@@ -83,6 +85,25 @@ public struct RunSummary: Sendable, Equatable, Codable {
     }
   }
 
+  /// A file in an inbox that runs keep not taking, for longer than
+  /// `[alerts] stale_after_hours`: its age is the time since it last changed.
+  public struct StaleFile: Sendable, Equatable, Codable {
+    public var name: String
+    public var ageHours: Double
+    public var reason: String
+
+    public init(name: String, ageHours: Double, reason: String) {
+      self.name = name
+      self.ageHours = ageHours
+      self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case name, reason
+      case ageHours = "age_hours"
+    }
+  }
+
   /// Something in the inbox that was not read, and why.
   public struct NotTaken: Sendable, Equatable, Codable {
     public var name: String
@@ -106,6 +127,7 @@ public struct RunSummary: Sendable, Equatable, Codable {
   public var rejectsByCode: [String: Int] = [:]
   public var filesDetail: [FileDetail] = []
   public var notTaken: [NotTaken] = []
+  public var staleFiles: [StaleFile] = []
   public var accountProblems: [String] = []
   /// Runs found still marked running (killed) and closed by this run.
   public var recoveredRuns: [String] = []
@@ -126,6 +148,7 @@ public struct RunSummary: Sendable, Equatable, Codable {
     case rejectsByCode = "rejects_by_code"
     case filesDetail = "files_detail"
     case notTaken = "not_taken"
+    case staleFiles = "stale_files"
     case accountProblems = "account_problems"
     case recoveredRuns = "recovered_runs"
     case errors

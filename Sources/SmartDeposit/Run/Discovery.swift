@@ -30,6 +30,8 @@ public struct DiscoveryResult: Sendable {
   public var ready: [InboxFile] = []
   public var notReady: [RunSummary.FileDetail] = []
   public var notTaken: [RunSummary.NotTaken] = []
+  /// Files the runs keep not taking, for longer than `[alerts] stale_after_hours`.
+  public var stale: [RunSummary.StaleFile] = []
 }
 
 /// Finds the files of a drop: directly in the inbox (CCW) and in each
@@ -83,8 +85,20 @@ public struct Discovery: Sendable {
     for name in names {
       let path = (folder as NSString).appendingPathComponent(name)
       let shown = prefix + name
-      if Self.isIgnoredName(name) || excluded.contains(path) { continue }
+      if excluded.contains(path) { continue }
       var info = stat()
+      if Self.isIgnoredName(name) {
+        // A partial upload left behind is worth an alert; hidden files and markers are not.
+        if name.hasSuffix(".part") || name.hasSuffix(".tmp"), !name.hasPrefix("."), lstat(path, &info) == 0,
+          info.st_mode & S_IFMT == S_IFREG
+        {
+          let kind = name.hasSuffix(".part") ? ".part" : ".tmp"
+          noteIfStale(
+            shown, modified: Self.modified(info), now: now,
+            reason: "an upload that never completed (\(kind) is never taken)", into: &result)
+        }
+        continue
+      }
       guard lstat(path, &info) == 0 else { continue }
       switch info.st_mode & S_IFMT {
       case S_IFDIR:
@@ -102,21 +116,26 @@ public struct Discovery: Sendable {
       case S_IFREG:
         guard let format = InputFormat.of(fileName: name) else {
           result.notTaken.append(
-            .init(name: shown, reason: "not an order or transfer file (.xml, .csv, .transfer.csv, optionally .gz)"))
+            .init(
+              name: shown, reason: "not an order or transfer file (.xml, .csv, .xlsx, .transfer.csv, optionally .gz)"))
           continue
         }
-        let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        let modified = Self.modified(info)
         let age = now.timeIntervalSince(modified)
         if config.ready == .marker && !FileManager.default.fileExists(atPath: path + ".done") {
-          result.notReady.append(
-            .init(name: shown, format: format.rawValue, outcome: .notReady, reason: "waiting for \(name).done"))
+          let reason = "waiting for \(name).done"
+          if !noteIfStale(
+            shown, modified: modified, now: now, reason: "its marker \(name).done never came", into: &result)
+          {
+            result.notReady.append(.init(name: shown, format: format.rawValue, outcome: .notReady, reason: reason))
+          }
           continue
         }
         if age < config.settleSeconds {
-          result.notReady.append(
-            .init(
-              name: shown, format: format.rawValue, outcome: .notReady,
-              reason: "changed \(String(format: "%.1f", max(age, 0)))s ago; settle_seconds is \(config.settleSeconds)"))
+          let reason = "changed \(String(format: "%.1f", max(age, 0)))s ago; settle_seconds is \(config.settleSeconds)"
+          if !noteIfStale(shown, modified: modified, now: now, reason: reason, into: &result) {
+            result.notReady.append(.init(name: shown, format: format.rawValue, outcome: .notReady, reason: reason))
+          }
           continue
         }
         result.ready.append(
@@ -129,6 +148,23 @@ public struct Discovery: Sendable {
         result.notTaken.append(.init(name: shown, reason: "not a regular file (FIFO, socket or device)"))
       }
     }
+  }
+
+  private static func modified(_ info: stat) -> Date {
+    Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+  }
+
+  /// Records a file not taken as stale when it last changed longer ago than
+  /// `[alerts] stale_after_hours` (0: never); returns whether it did.
+  @discardableResult
+  private func noteIfStale(
+    _ name: String, modified: Date, now: Date, reason: String, into result: inout DiscoveryResult
+  ) -> Bool {
+    guard config.staleAfterHours > 0 else { return false }
+    let hours = now.timeIntervalSince(modified) / 3600
+    guard hours > config.staleAfterHours else { return false }
+    result.stale.append(.init(name: name, ageHours: (hours * 10).rounded() / 10, reason: reason))
+    return true
   }
 
   /// The archive, quarantine, reports or ledger folder may sit inside the inbox; they are not input.

@@ -98,8 +98,13 @@ public struct RunPipeline {
       try? report.finish(summary: summary)
       throw (error as? RunError) ?? RunError.io("\(error)")
     }
-    let clean = summary.lines.rejected + summary.files.quarantined + summary.transfers.rejected == 0
+    let clean =
+      summary.lines.rejected + summary.files.quarantined + summary.transfers.rejected + summary.files.stale == 0
     summary.exitCode = (clean ? ExitStatus.success : .dataError).code
+    if config.requireFiles && summary.files.seen == 0 && summary.files.duplicate == 0 {
+      options.log("no file at all in the inbox, and [alerts] require_files is set")
+      summary.exitCode = ExitStatus.noInput.code
+    }
     summary.finishedAt = Timestamp.now()
     do {
       try report.finish(summary: summary)
@@ -110,6 +115,10 @@ public struct RunPipeline {
       throw RunError.io("\(error)")
     }
     return RunResult(summary: summary, reportFolder: report.finalFolder)
+  }
+
+  static func hours(_ value: Double) -> String {
+    value == value.rounded() ? "\(Int(value)) h" : String(format: "%.1f h", value)
   }
 
   private func counts(_ summary: RunSummary) -> RunCounts {
@@ -136,7 +145,12 @@ public struct RunPipeline {
     summary.notTaken = found.notTaken
     for item in found.notTaken { options.log("not taken: \(item.name): \(item.reason)") }
     summary.files.notReady = found.notReady.count
-    summary.files.seen = found.ready.count + found.notReady.count
+    summary.files.stale = found.stale.count
+    summary.staleFiles = found.stale
+    for file in found.stale {
+      options.log("stale: \(file.name): \(Self.hours(file.ageHours)) old: \(file.reason)")
+    }
+    summary.files.seen = found.ready.count + found.notReady.count + found.stale.count
     let registry = try ledger.registry()
     var processor = OrderFileProcessor(
       validator: LineValidator(registry: registry, maxQuantity: config.maxQuantity), atomicity: config.atomicity,

@@ -1,0 +1,130 @@
+import Foundation
+import SmartDeposit
+import SmartDepositTestSupport
+import Testing
+
+/// Running from cron: a quiet run says nothing when all went well and only
+/// what needs a person otherwise; stale and missing input are alerts.
+@Suite("Running it from cron")
+struct OperationsTests {
+  static let goodLine = "91000001,SO1,PO1,2026-11-27,1.0,C9300-NW-E-24,3,PERPETUAL,,,acme.com,Campus,Acme,"
+  static let badLine = "91000002,SO2,PO2,2026-11-27,1.0,C9300-NW-E-24,3,PERPETUAL,,,acme.co,Campus,Acme,"
+
+  /// Sets a file's modification time `hours` back.
+  static func age(_ url: URL, hours: Double) throws {
+    let date = Date().addingTimeInterval(-hours * 3600)
+    try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: url.path)
+  }
+
+  /// Rewrites the drop's [drop] table with more keys.
+  static func configure(_ drop: TestDrop, drop extra: String) throws {
+    let text = try String(contentsOfFile: drop.configPath, encoding: .utf8)
+      .replacingOccurrences(of: "settle_seconds = 0\n", with: "settle_seconds = 0\n\(extra)\n")
+    try text.write(toFile: drop.configPath, atomically: true, encoding: .utf8)
+  }
+
+  @Test func aQuietRunThatWentWellPrintsNothing() throws {
+    let drop = try TestDrop()
+    try drop.drop("orders.csv", csvHeader + "\n" + Self.goodLine + "\n")
+    let run = try runCommand(["run", "--quiet", "--config", drop.configPath])
+    #expect(run.status == 0)
+    #expect(run.standardOutput.isEmpty)
+    #expect(run.standardError.isEmpty)
+    // --json still prints the summary.
+    try drop.drop("more.csv", csvHeader + "\n" + Self.goodLine.replacingOccurrences(of: "91000001", with: "91000003"))
+    let json = try runCommand(["run", "--quiet", "--json", "--config", drop.configPath])
+    #expect(json.status == 0)
+    #expect(json.standardError.isEmpty)
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+    #expect((summary["lines"] as? [String: Int])?["deposited"] == 1)
+  }
+
+  @Test func aQuietRunWithProblemsSaysOneLinePerCodeAndFile() throws {
+    let drop = try TestDrop()
+    var lines = [csvHeader]
+    for index in 0..<5 { lines.append(Self.badLine.replacingOccurrences(of: "91000002", with: "9100010\(index)")) }
+    try drop.drop("orders.csv", lines.joined(separator: "\n") + "\n")
+    try drop.drop("broken.xml", "<?xml version=\"1.0\"?>\n<OrderDrop><Order>")
+    let run = try runCommand(["run", "--quiet", "--config", drop.configPath])
+    #expect(run.status == 65)
+    #expect(run.standardOutput.isEmpty)
+    let said = run.standardError.split(separator: "\n").map(String.init)
+    #expect(said.count == 3, "\(said)")
+    #expect(said.first == "smartdeposit: rejected unknown-smart-account: 5 lines")
+    #expect(said.contains { $0.hasPrefix("smartdeposit: quarantined broken.xml: ") && $0.contains("not-well-formed") })
+    #expect(said.last?.hasPrefix("smartdeposit: report: \(drop.reportsDir.path)/") == true)
+  }
+
+  @Test func filesThatRunsKeepNotTakingBecomeStale() throws {
+    let drop = try TestDrop(extraConfig: "[alerts]\nstale_after_hours = 24\n")
+    try Self.configure(drop, drop: "ready = \"marker\"\nignore = [\"notes.csv\"]")
+    let waiting = try drop.drop("waiting.csv", csvHeader + "\n" + Self.goodLine + "\n")
+    try Self.age(waiting, hours: 30)
+    let fresh = try drop.drop("fresh.csv", csvHeader + "\n" + Self.goodLine + "\n")
+    try Self.age(fresh, hours: 2)
+    let partial = try drop.drop("globalnet/upload.csv.part", "web_order_id")
+    try Self.age(partial, hours: 50)
+    for name in [".hidden.csv", "notes.csv"] { try Self.age(try drop.drop(name, "x"), hours: 100) }
+    let ready = try drop.drop("ready.csv", csvHeader + "\n" + Self.goodLine + "\n")
+    try Self.age(ready, hours: 40)
+    try drop.drop("ready.csv.done", "")
+
+    let run = try runCommand(["run", "--json", "--config", drop.configPath])
+    #expect(run.status == 65)
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+    let files = try #require(summary["files"] as? [String: Int])
+    #expect(files["stale"] == 2)
+    #expect(files["not_ready"] == 1)
+    #expect(files["processed"] == 1)
+    let stale = try #require(summary["stale_files"] as? [[String: Any]])
+    #expect(stale.map { $0["name"] as? String } == ["globalnet/upload.csv.part", "waiting.csv"])
+    let waitingEntry = try #require(stale.first { $0["name"] as? String == "waiting.csv" })
+    #expect((waitingEntry["age_hours"] as? Double).map { abs($0 - 30) < 0.2 } == true)
+    #expect((waitingEntry["reason"] as? String)?.contains("waiting.csv.done") == true)
+
+    let quiet = try runCommand(["run", "--quiet", "--config", drop.configPath])
+    #expect(quiet.status == 65)
+    #expect(
+      quiet.standardError.contains("smartdeposit: stale waiting.csv: 30 h old: its marker waiting.csv.done never came"))
+    #expect(quiet.standardError.contains("smartdeposit: stale globalnet/upload.csv.part: 50 h old"))
+
+    // Off: nothing is stale.
+    let text = try String(contentsOfFile: drop.configPath, encoding: .utf8)
+      .replacingOccurrences(of: "stale_after_hours = 24", with: "stale_after_hours = 0")
+    try text.write(toFile: drop.configPath, atomically: true, encoding: .utf8)
+    #expect(try runCommand(["run", "--quiet", "--config", drop.configPath]).status == 0)
+  }
+
+  @Test func anEmptyInboxIsAnAlertOnlyWhenFilesAreRequired() throws {
+    let drop = try TestDrop()
+    #expect(try runCommand(["run", "--quiet", "--config", drop.configPath]).status == 0)
+    let required = try TestDrop(extraConfig: "[alerts]\nrequire_files = true\n")
+    let run = try runCommand(["run", "--quiet", "--config", required.configPath])
+    #expect(run.status == 66)
+    #expect(run.standardError.contains("no file at all in the inbox"))
+  }
+
+  @Test func versionAndAMissingConfiguration() throws {
+    let version = try runCommand(["--version"])
+    #expect(version.status == 0)
+    #expect(version.standardOutput.hasPrefix("smartdeposit \(SmartDepositVersion.current)"))
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("no-config-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let missing = try runCommand(["balances"], in: folder)
+    #expect(missing.status == 78)
+    #expect(missing.standardError.contains(folder.appendingPathComponent("pipeline.conf").path))
+    #expect(missing.standardError.contains("--config") && missing.standardError.contains("SMARTDEPOSIT_CONFIG"))
+    #expect(missing.standardError.contains("No such file or directory"))
+  }
+
+  @Test func readOnlyCommandsNeverCreateALedger() throws {
+    let drop = try TestDrop()
+    for command in [["balances"], ["runs"], ["reconcile"], ["ledger", "doctor"]] {
+      let run = try runCommand(command + ["--config", drop.configPath])
+      #expect(run.status == 66, "\(command)")
+      #expect(run.standardError.contains(drop.ledgerPath), "\(command)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath))
+  }
+}
