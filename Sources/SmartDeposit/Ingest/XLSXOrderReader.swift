@@ -413,11 +413,11 @@ final class SharedStringsHandler: XMLPartHandler {
 }
 
 /// The shared strings of a workbook, packed: every string's bytes one after
-/// another with an offset per string. Up to 8 MiB stay in memory; past that
+/// another with an offset per string. Up to 1 MiB stays in memory; past that
 /// they go to an unlinked temporary file, read back in 64 KiB blocks through
 /// a small cache (sheets use their strings roughly in the order they were
 /// written), so a sheet of millions of distinct strings stays in bounded
-/// memory: 4 bytes per string plus 4 MiB.
+/// memory: 4 bytes per string plus 2 MiB.
 final class SharedStringTable {
   private let file: String
   private var offsets: [UInt32] = [0]
@@ -427,9 +427,9 @@ final class SharedStringTable {
   private var cache: [Int: [UInt8]] = [:]
   private var cacheOrder: [Int] = []
 
-  private static let memoryLimit = 8 << 20
+  private static let memoryLimit = 1 << 20
   private static let blockSize = 64 << 10
-  private static let cachedBlocks = 64
+  private static let cachedBlocks = 32
 
   init(file: String) { self.file = file }
 
@@ -442,6 +442,10 @@ final class SharedStringTable {
   func append(_ bytes: UnsafeBufferPointer<UInt8>) throws(IngestError) {
     guard length + bytes.count < Int(UInt32.max) else {
       throw IngestError(.tooLarge, file: file, message: "the shared strings hold more than 4 GiB")
+    }
+    if memory.count + bytes.count > memory.capacity {
+      // Grown by hand so that the buffer never holds more than the limit (doubling would reach twice it).
+      memory.reserveCapacity(min(max(memory.capacity * 2, memory.count + bytes.count, 4096), Self.memoryLimit + bytes.count))
     }
     memory.append(contentsOf: bytes)
     offsets.append(UInt32(length))
