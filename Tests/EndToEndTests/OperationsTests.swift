@@ -127,4 +127,104 @@ struct OperationsTests {
     }
     #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath))
   }
+
+  /// The textfile's samples: `name{labels}` to value.
+  static func samples(_ text: String) -> [String: Double] {
+    var values: [String: Double] = [:]
+    for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+      let parts = line.split(separator: " ")
+      if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+    }
+    return values
+  }
+
+  /// `promtool check metrics` on the text: its exit status and what it said.
+  static func promtool(_ text: String) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["promtool", "check", "metrics"]
+    let input = Pipe()
+    let output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    input.fileHandleForWriting.write(Data(text.utf8))
+    try input.fileHandleForWriting.close()
+    let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, said)
+  }
+
+  static var hasPromtool: Bool {
+    ProcessInfo.processInfo.environment["CI"] != nil
+      || (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+        FileManager.default.isExecutableFile(atPath: "\($0)/promtool")
+      }
+  }
+
+  @Test(
+    .enabled(if: hasPromtool, "needs Prometheus's promtool (apt-get install prometheus)"), arguments: Backend.tested)
+  func theMetricsFilePassesPromtoolAndMatchesTheSummary(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend, extraConfig: "[metrics]\ntextfile = \"var/metrics/smartdeposit.prom\"\n")
+    let metrics = drop.root.appendingPathComponent("var/metrics/smartdeposit.prom")
+    var lines = [csvHeader, Self.goodLine, Self.badLine]
+    lines.append(
+      "91000005,SO5,PO5,2026-11-27,1.0,C9300-NW-E-24,40,PERPETUAL,,,holding.globalnet.example,Stock,,globalnet")
+    try drop.drop("orders.csv", lines.joined(separator: "\n") + "\n")
+    try drop.drop("broken.xml", "<OrderDrop>")
+    let before = Date()
+    let run = try runCommand(["run", "--json", "--config", drop.configPath])
+    #expect(run.status == 65)
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+    let text = try String(contentsOf: metrics, encoding: .utf8)
+    let (status, said) = try Self.promtool(text)
+    #expect(status == 0, "\(said)\n\(text)")
+    for name in [
+      "smartdeposit_last_run_timestamp_seconds", "smartdeposit_last_success_timestamp_seconds",
+      "smartdeposit_last_run_exit_code", "smartdeposit_last_run_duration_seconds", "smartdeposit_last_run_files",
+      "smartdeposit_last_run_lines", "smartdeposit_deposits_total", "smartdeposit_held_licenses",
+      "smartdeposit_held_over_age_licenses",
+    ] {
+      #expect(text.contains("# HELP \(name) "), "\(name)")
+      #expect(text.contains("# TYPE \(name) "), "\(name)")
+    }
+    let values = Self.samples(text)
+    let files = try #require(summary["files"] as? [String: Int])
+    let lineCounts = try #require(summary["lines"] as? [String: Int])
+    for outcome in ["processed", "duplicate", "quarantined", "not_ready", "stale"] {
+      #expect(
+        values["smartdeposit_last_run_files{outcome=\"\(outcome)\"}"] == Double(files[outcome] ?? -1), "\(outcome)")
+    }
+    for outcome in ["deposited", "held", "duplicate", "rejected"] {
+      #expect(
+        values["smartdeposit_last_run_lines{outcome=\"\(outcome)\"}"] == Double(lineCounts[outcome] ?? -1), "\(outcome)"
+      )
+    }
+    #expect(values["smartdeposit_last_run_exit_code"] == 65)
+    #expect(values["smartdeposit_deposits_total"] == Double(try drop.ledger().depositCount()))
+    #expect(values["smartdeposit_deposits_total"] == 2)
+    #expect(values["smartdeposit_held_licenses"] == 40)
+    #expect(values["smartdeposit_held_over_age_licenses"] == 0)
+    let ended = try #require(values["smartdeposit_last_run_timestamp_seconds"])
+    #expect(ended >= before.timeIntervalSince1970.rounded(.down) && ended <= Date().timeIntervalSince1970 + 1)
+    let success = try #require(values["smartdeposit_last_success_timestamp_seconds"])
+    #expect(abs(success - ended) < 2)
+
+    // A transfer of 15 held licences: held goes down; the totals still come from the ledger.
+    try drop.drop(
+      "globalnet/handover.transfer.csv",
+      "transfer_id,from_smart_account,web_order_id,line_number,quantity,to_smart_account,to_virtual_account\n"
+        + "T1,holding.globalnet.example,91000005,1.0,15,acme.com,Campus\n")
+    #expect(try runCommand(["run", "--quiet", "--config", drop.configPath]).status == 0)
+    let after = Self.samples(try String(contentsOf: metrics, encoding: .utf8))
+    #expect(after["smartdeposit_held_licenses"] == 25)
+    #expect(after["smartdeposit_deposits_total"] == 2)
+    #expect(after["smartdeposit_last_run_exit_code"] == 0)
+
+    // A dry run writes no metrics.
+    let unchanged = try String(contentsOf: metrics, encoding: .utf8)
+    _ = try runCommand(["run", "--dry-run", "--quiet", "--config", drop.configPath])
+    #expect(try String(contentsOf: metrics, encoding: .utf8) == unchanged)
+  }
 }

@@ -445,7 +445,8 @@ final class SharedStringTable {
     }
     if memory.count + bytes.count > memory.capacity {
       // Grown by hand so that the buffer never holds more than the limit (doubling would reach twice it).
-      memory.reserveCapacity(min(max(memory.capacity * 2, memory.count + bytes.count, 4096), Self.memoryLimit + bytes.count))
+      memory.reserveCapacity(
+        min(max(memory.capacity * 2, memory.count + bytes.count, 4096), Self.memoryLimit + bytes.count))
     }
     memory.append(contentsOf: bytes)
     offsets.append(UInt32(length))
@@ -809,26 +810,6 @@ enum CellNumber {
     } else {
       daysFrom1970 = day < 60 ? day - 25_568 : day - 25_569
     }
-    let (year, month, dayOfMonth) = civil(daysFrom1970)
-    return digits(year, 4) + "-" + digits(month, 2) + "-" + digits(dayOfMonth, 2)
-  }
-
-  /// `value` with leading zeros to `width` digits.
-  private static func digits(_ value: Int, _ width: Int) -> String {
-    let text = String(value)
-    return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-  }
-
-  /// Year, month, day of a day count from 1970-01-01 (proleptic Gregorian).
-  static func civil(_ days: Int) -> (Int, Int, Int) {
-    let shifted = days + 719_468
-    let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-    let dayOfEra = shifted - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let monthIndex = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-    let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-    return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    return CalendarDate.day(fromNumber: daysFrom1970)
   }
 }

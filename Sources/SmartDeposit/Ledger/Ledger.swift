@@ -185,7 +185,7 @@ public protocol DepositSession: AnyObject {
   /// Which of these web orders (by key) had a line rejected earlier in this file.
   func rejectedOrders(among orderKeys: Set<String>) throws -> Set<String>
   /// Completes the file's record with its final counts and content hash.
-  func finish(lines: Int, rejected: Int, sha256: String) throws
+  func finish(_ totals: FileTotals, sha256: String) throws
   /// A deposit with what is still held of it (deposited held minus transferred), or nil.
   func heldDeposit(_ identity: LineIdentity) throws -> (deposit: Deposit, remaining: Int)?
   /// A transfer recorded earlier under this sender's transfer id, or nil.
@@ -249,6 +249,9 @@ public protocol Ledger: AnyObject {
   /// Balances per SA, VA and SKU, derived from the journal of movements.
   func balances() throws -> [Balance]
   /// Number of deposits in the ledger.
+  /// Ledger-wide figures from the totals kept per file and transfer; licences
+  /// deposited before `day` (`YYYY-MM-DD`) count as held over age.
+  func totals(heldOverAgeBefore day: String) throws -> LedgerTotals
   func depositCount() throws -> Int
   /// Lines the ledger holds twice under one identity: deposits made before
   /// identities compared by meaning, kept apart by the migration (`twin`).
@@ -307,5 +310,37 @@ public struct RunCounts: Sendable, Equatable, Codable {
   public var filesProcessed = 0
   public var linesDeposited = 0
   public var linesRejected = 0
+  public init() {}
+}
+
+/// What one file added to the ledger, recorded with it when it commits.
+public struct FileTotals: Sendable, Equatable {
+  /// Lines read and lines rejected.
+  public var lines: Int
+  public var rejected: Int
+  /// Deposit rows it added, and the licences of those that are held.
+  public var deposited: Int
+  public var heldQuantity: Int
+
+  public init(lines: Int, rejected: Int, deposited: Int = 0, heldQuantity: Int = 0) {
+    self.lines = lines
+    self.rejected = rejected
+    self.deposited = deposited
+    self.heldQuantity = heldQuantity
+  }
+}
+
+/// Ledger-wide figures for the metrics, from the totals kept per file and
+/// per transfer (never a scan of every deposit).
+public struct LedgerTotals: Sendable, Equatable {
+  /// Deposit rows in the ledger.
+  public var deposits = 0
+  /// Licences held in holding accounts now.
+  public var held = 0
+  /// Of those, the ones deposited longer ago than the holding age limit.
+  public var heldOverAge = 0
+  /// When the last run that completed (exit 0 or 65) ended, from the run history.
+  public var lastSuccess: String?
+
   public init() {}
 }

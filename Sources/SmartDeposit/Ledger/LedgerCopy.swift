@@ -24,7 +24,8 @@ public enum LedgerCopy {
     Table(
       name: "files",
       columns: numbers("id") + text("sha256", "name", "format", "sender", "run_id", "outcome")
-        + numbers("lines", "rejected") + text("reason") + numbers("size") + text("disposition", "recorded_at"),
+        + numbers("lines", "rejected") + text("reason") + numbers("size") + text("disposition", "recorded_at")
+        + numbers("deposited", "held_quantity"),
       serial: true),
     Table(
       name: "deposits",

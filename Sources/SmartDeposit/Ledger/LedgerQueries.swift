@@ -1,7 +1,52 @@
+import Foundation
+
 /// The read queries both backends run, written once in the SQL that SQLite
 /// and PostgreSQL share, with the mapping of their rows to values: a
 /// backend only binds, runs and decodes.
 enum LedgerQueries {
+  /// Fills `files.deposited` and `files.held_quantity` from the deposits, once, when the columns are added.
+  static let backfillFileTotalsSQL = """
+    UPDATE files SET deposited = t.rows, held_quantity = t.held
+      FROM (SELECT file_id, COUNT(*) AS rows,
+                   COALESCE(SUM(CASE WHEN status = 'held' THEN quantity ELSE 0 END), 0) AS held
+              FROM deposits GROUP BY file_id) AS t
+     WHERE t.file_id = files.id;
+    """
+
+  /// Deposit rows, held licences and held licences deposited before day
+  /// parameter 1 (`YYYY-MM-DD`), from the files' totals.
+  static func fileTotalsSQL(placeholder: (Int) -> String) -> String {
+    """
+    SELECT CAST(COALESCE(SUM(deposited), 0) AS BIGINT), CAST(COALESCE(SUM(held_quantity), 0) AS BIGINT),
+           CAST(COALESCE(SUM(CASE WHEN substr(recorded_at, 1, 10) < \(placeholder(1)) THEN held_quantity ELSE 0 END), 0)
+             AS BIGINT)
+      FROM files WHERE outcome = 'processed'
+    """
+  }
+
+  /// Licences transferred out of held deposits, and those of deposits made before day parameter 1.
+  static func transferTotalsSQL(placeholder: (Int) -> String) -> String {
+    """
+    SELECT CAST(COALESCE(SUM(t.quantity), 0) AS BIGINT),
+           CAST(COALESCE(SUM(CASE WHEN substr(f.recorded_at, 1, 10) < \(placeholder(1)) THEN t.quantity ELSE 0 END), 0)
+             AS BIGINT)
+      FROM transfers t
+      LEFT JOIN deposits d ON d.order_key = t.order_key AND d.line_key = t.line_key AND d.twin = 0
+      LEFT JOIN files f ON f.id = d.file_id
+    """
+  }
+
+  /// The end of the last run that completed (exit 0 or 65).
+  static let lastSuccessSQL = """
+    SELECT MAX(finished_at) FROM runs WHERE status = 'completed' AND exit_code IN (0, 65)
+    """
+
+  /// The first day whose deposits are not yet over the holding age limit, as `YYYY-MM-DD`.
+  static func overAgeCutoff(maxAgeDays: Int, now: Date) -> String {
+    let today = CalendarDate.dayNumber(String(Timestamp.format(now).prefix(10))) ?? 0
+    return CalendarDate.day(fromNumber: today - maxAgeDays)
+  }
+
   /// Every deposit with what was transferred on from it; `placeholder(n)`
   /// spells parameter n (1: since, 2: until) in the backend's syntax.
   static func reconciliationDepositsSQL(placeholder: (Int) -> String) -> String {

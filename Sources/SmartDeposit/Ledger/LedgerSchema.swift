@@ -120,6 +120,16 @@ enum LedgerSchema {
       // Which machine ran each run: several hosts may share one ledger.
       try db.execute(sql: "ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT ''")
     }
+    migrator.registerMigration("v5-file-totals") { db in
+      // What each file added to the ledger, kept with it: ledger-wide
+      // figures (the metrics) add these up instead of scanning every deposit.
+      try db.execute(
+        sql: """
+          ALTER TABLE files ADD COLUMN deposited INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE files ADD COLUMN held_quantity INTEGER NOT NULL DEFAULT 0;
+          \(LedgerQueries.backfillFileTotalsSQL)
+          """)
+    }
     return migrator
   }
 

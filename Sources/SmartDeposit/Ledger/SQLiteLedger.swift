@@ -343,6 +343,25 @@ public final class SQLiteLedger: Ledger {
     }
   }
 
+  public func totals(heldOverAgeBefore day: String) throws -> LedgerTotals {
+    try read("adding up the ledger's totals") { db in
+      var totals = LedgerTotals()
+      if let row = try Row.fetchOne(db, sql: LedgerQueries.fileTotalsSQL(placeholder: { _ in "?" }), arguments: [day]) {
+        totals.deposits = row[0]
+        totals.held = row[1]
+        totals.heldOverAge = row[2]
+      }
+      if let row = try Row.fetchOne(
+        db, sql: LedgerQueries.transferTotalsSQL(placeholder: { _ in "?" }), arguments: [day])
+      {
+        totals.held -= row[0] as Int
+        totals.heldOverAge -= row[1] as Int
+      }
+      totals.lastSuccess = try String.fetchOne(db, sql: LedgerQueries.lastSuccessSQL)
+      return totals
+    }
+  }
+
   public func depositCount() throws -> Int {
     try read("counting deposits") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deposits") ?? 0 }
   }
@@ -569,10 +588,10 @@ final class SQLiteDepositSession: DepositSession {
     return found
   }
 
-  func finish(lines: Int, rejected: Int, sha256: String) throws {
+  func finish(_ totals: FileTotals, sha256: String) throws {
     try db.execute(
-      sql: "UPDATE files SET lines = ?, rejected = ?, sha256 = ? WHERE id = ?",
-      arguments: [lines, rejected, sha256, fileID])
+      sql: "UPDATE files SET lines = ?, rejected = ?, deposited = ?, held_quantity = ?, sha256 = ? WHERE id = ?",
+      arguments: [totals.lines, totals.rejected, totals.deposited, totals.heldQuantity, sha256, fileID])
   }
 
   func heldDeposit(_ identity: LineIdentity) throws -> (deposit: Deposit, remaining: Int)? {
@@ -664,6 +683,24 @@ public enum Timestamp {
     return String(
       format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.year, parts.month, parts.day, parts.hour, parts.minute,
       parts.second)
+  }
+
+  /// The time of `2026-11-29T02:00:00Z` (as `format` writes it), or nil.
+  public static func parse(_ text: String) -> Date? {
+    let bytes = Array(text.utf8)
+    guard bytes.count == 20, bytes[10] == 0x54, bytes[19] == 0x5A,
+      let day = CalendarDate.dayNumber(String(text.prefix(10)))
+    else { return nil }
+    func number(_ range: Range<Int>) -> Int? {
+      var value = 0
+      for index in range {
+        guard bytes[index] >= 0x30 && bytes[index] <= 0x39 else { return nil }
+        value = value * 10 + Int(bytes[index] - 0x30)
+      }
+      return value
+    }
+    guard let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
+    return Date(timeIntervalSince1970: Double(day * 86_400 + hour * 3600 + minute * 60 + second))
   }
 
   /// Now, as `20261129T020000Z` (the first part of a run id).

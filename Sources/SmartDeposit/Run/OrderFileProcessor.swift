@@ -110,7 +110,11 @@ public struct OrderFileProcessor: Sendable {
         }
         try writer.flushRejects()
         let counts = writer.counts
-        try session.finish(lines: counts.read, rejected: counts.rejected, sha256: digest)
+        try session.finish(
+          FileTotals(
+            lines: counts.read, rejected: counts.rejected, deposited: counts.deposited,
+            heldQuantity: counts.quantityHeld),
+          sha256: digest)
         try writer.flushReport()
         if let report {
           if writer.reportNeedsRewrite {

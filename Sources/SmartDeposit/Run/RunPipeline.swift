@@ -52,8 +52,9 @@ public struct RunPipeline {
     guard FileManager.default.fileExists(atPath: config.accountsFile) else {
       throw RunError.inputMissing(config.accountsFile)
     }
-    let startedAt = Timestamp.now()
-    let runID = Self.makeRunID()
+    let started = Date()
+    let startedAt = Timestamp.format(started)
+    let runID = Self.makeRunID(now: started)
     let report: RunReportWriter
     do {
       report = try RunReportWriter(reportsDir: config.reportsDir, runID: runID)
@@ -96,6 +97,7 @@ public struct RunPipeline {
         id: runID, finishedAt: summary.finishedAt, exitCode: summary.exitCode, status: .failed,
         summary: counts(summary))
       try? report.finish(summary: summary)
+      writeMetrics(summary, started: started, ledger: ledger)
       throw (error as? RunError) ?? RunError.io("\(error)")
     }
     let clean =
@@ -114,7 +116,25 @@ public struct RunPipeline {
     } catch {
       throw RunError.io("\(error)")
     }
+    writeMetrics(summary, started: started, ledger: ledger)
     return RunResult(summary: summary, reportFolder: report.finalFolder)
+  }
+
+  /// Leaves the run's metrics in `[metrics] textfile`, if one is configured
+  /// (never for a dry run). A ledger that cannot be read leaves its
+  /// ledger-wide metrics out; a textfile that cannot be written is a warning.
+  private func writeMetrics(_ summary: RunSummary, started: Date, ledger: Ledger) {
+    guard let path = config.metricsTextfile, !options.dryRun else { return }
+    let finished = Date()
+    let cutoff = LedgerQueries.overAgeCutoff(maxAgeDays: config.holdingMaxAgeDays, now: finished)
+    let totals = try? ledger.totals(heldOverAgeBefore: cutoff)
+    let text = MetricsFile.render(
+      summary, finishedAt: finished, durationSeconds: finished.timeIntervalSince(started), totals: totals)
+    do {
+      try MetricsFile.write(text, to: path)
+    } catch {
+      options.log("warning: cannot write the metrics to \(path): \(error)")
+    }
   }
 
   static func hours(_ value: Double) -> String {

@@ -110,7 +110,7 @@ public struct TransferProcessor {
           .changedWhileReading, file: file.name,
           message: "the file changed while it was read; it will be taken when it is complete")
       }
-      try session.finish(lines: counts.read, rejected: counts.rejected, sha256: sha256)
+      try session.finish(FileTotals(lines: counts.read, rejected: counts.rejected), sha256: sha256)
       if let report {
         try session.rejectsOfThisFile { try report.reject($0) }
       }

@@ -166,6 +166,25 @@ public enum CalendarDate {
     return (year, month, day)
   }
 
+  /// The `YYYY-MM-DD` date of a day count from 1970-01-01 (proleptic Gregorian).
+  public static func day(fromNumber days: Int) -> String {
+    // Howard Hinnant's civil_from_days.
+    let shifted = days + 719_468
+    let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+    let dayOfEra = shifted - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let monthIndex = (5 * dayOfYear + 2) / 153
+    let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+    let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    func digits(_ value: Int, _ width: Int) -> String {
+      let text = String(value)
+      return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+    return digits(year, 4) + "-" + digits(month, 2) + "-" + digits(day, 2)
+  }
+
   /// Days since 1970-01-01 of a valid date.
   public static func dayNumber(_ text: String) -> Int? {
     guard let (year, month, day) = parse(text) else { return nil }

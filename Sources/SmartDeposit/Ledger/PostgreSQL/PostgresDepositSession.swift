@@ -185,15 +185,18 @@ final class PostgresDepositSession: DepositSession {
   /// The file's real hash is set last: a file of the same content that
   /// another runner committed meanwhile makes this a duplicate, and the
   /// whole transaction is rolled back.
-  func finish(lines: Int, rejected: Int, sha256: String) throws {
+  func finish(_ totals: FileTotals, sha256: String) throws {
     var binds = PostgresBindings()
-    binds.append(lines)
-    binds.append(rejected)
+    binds.append(totals.lines)
+    binds.append(totals.rejected)
     binds.append(sha256)
     binds.append(Int(fileID))
+    binds.append(totals.deposited)
+    binds.append(totals.heldQuantity)
     do {
       try session.query(
-        "UPDATE files SET lines = $1, rejected = $2, sha256 = $3 WHERE id = $4", binds,
+        "UPDATE files SET lines = $1, rejected = $2, sha256 = $3, deposited = $5, held_quantity = $6 WHERE id = $4",
+        binds,
         operation: "recording \(file.name)")
     } catch let error as LedgerError where error.isUniqueViolation {
       throw DuplicateFileError(file: file.name)

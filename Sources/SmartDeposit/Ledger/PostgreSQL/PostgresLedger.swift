@@ -391,6 +391,28 @@ public final class PostgresLedger: Ledger {
     }
   }
 
+  public func totals(heldOverAgeBefore day: String) throws -> LedgerTotals {
+    var totals = LedgerTotals()
+    var binds = PostgresBindings()
+    binds.append(day)
+    if let row = try session.query(
+      LedgerQueries.fileTotalsSQL(placeholder: { "$\($0)::text" }), binds, operation: "adding up the ledger's totals"
+    ).first?.makeRandomAccess() {
+      totals.deposits = try row.int(0)
+      totals.held = try row.int(1)
+      totals.heldOverAge = try row.int(2)
+    }
+    if let row = try session.query(
+      LedgerQueries.transferTotalsSQL(placeholder: { "$\($0)::text" }), binds, operation: "adding up the transfers"
+    ).first?.makeRandomAccess() {
+      totals.held -= try row.int(0)
+      totals.heldOverAge -= try row.int(1)
+    }
+    totals.lastSuccess = try session.query(LedgerQueries.lastSuccessSQL, operation: "reading the run history")
+      .first?.makeRandomAccess()[0].decode(String?.self)
+    return totals
+  }
+
   public func depositCount() throws -> Int {
     try session.query("SELECT COUNT(*) FROM deposits", operation: "counting deposits").first?.makeRandomAccess()
       .int(0) ?? 0

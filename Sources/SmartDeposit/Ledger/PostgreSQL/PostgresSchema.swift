@@ -129,6 +129,14 @@ enum PostgresSchema {
       );
       CREATE INDEX file_claims_by_run ON file_claims(run_id);
       """
-    )
+    ),
+    (
+      "v2-file-totals",
+      """
+      ALTER TABLE files ADD COLUMN deposited BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE files ADD COLUMN held_quantity BIGINT NOT NULL DEFAULT 0;
+      \(LedgerQueries.backfillFileTotalsSQL)
+      """
+    ),
   ]
 }
