@@ -75,7 +75,10 @@ public enum MetricsFile {
     let bytes = Array(text.utf8)
     var written = 0
     while written < bytes.count {
-      let count = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + written, $0.count - written) }
+      let count = bytes.withUnsafeBytes { buffer -> Int in
+        guard let base = buffer.baseAddress else { return 0 }
+        return Foundation.write(descriptor, base + written, buffer.count - written)
+      }
       if count < 0 {
         if errno == EINTR { continue }
         failure = errno
