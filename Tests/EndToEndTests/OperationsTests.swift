@@ -227,4 +227,46 @@ struct OperationsTests {
     _ = try runCommand(["run", "--dry-run", "--quiet", "--config", drop.configPath])
     #expect(try String(contentsOf: metrics, encoding: .utf8) == unchanged)
   }
+
+  @Test(.enabled(if: hasPromtool, "needs Prometheus's promtool (apt-get install prometheus)"))
+  func theExampleAlertRulesAreValidAndFireWhenTheyShould() throws {
+    for arguments in [
+      ["check", "rules", packageRoot.appendingPathComponent("docs/alerts/smartdeposit-rules.yml").path],
+      ["test", "rules", "rules-test.yml"],
+    ] {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      process.arguments = ["promtool"] + arguments
+      process.currentDirectoryURL = packageRoot.appendingPathComponent("Tests/Fixtures/alerts")
+      let output = Pipe()
+      process.standardOutput = output
+      process.standardError = output
+      try process.run()
+      let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      #expect(process.terminationStatus == 0, "promtool \(arguments.joined(separator: " ")): \(said)")
+    }
+  }
+
+  @Test func shellCompletionsAreGeneratedForEveryShell() throws {
+    for shell in ["bash", "zsh", "fish"] {
+      let script = try runCommand(["--generate-completion-script", shell])
+      #expect(script.status == 0, "\(shell)")
+      for command in ["run", "check", "balances", "reconcile", "runs", "ledger"] {
+        #expect(script.standardOutput.contains(command), "\(shell): \(command)")
+      }
+      if shell == "bash" {
+        // The bash script parses.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("completion-\(UUID()).bash")
+        try script.standardOutput.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/bin/bash")
+        check.arguments = ["-n", file.path]
+        try check.run()
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0)
+      }
+    }
+  }
 }
