@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SmartDeposit
 
 struct RunCommand: ParsableCommand {
@@ -27,6 +28,27 @@ struct RunCommand: ParsableCommand {
       """)
   var quiet = false
 
+  @Option(help: "Log lines as text or json (default: [log] format, else text).")
+  var logFormat: String?
+
+  @Option(
+    help: """
+      The least severe log lines written: trace, debug, info, notice, warning, error or critical \
+      (default: [log] level, else info; warning with --quiet).
+      """)
+  var logLevel: String?
+
+  func validate() throws {
+    if let logFormat, LogFormat(rawValue: logFormat) == nil {
+      throw ValidationError("--log-format must be text or json, not '\(logFormat)'")
+    }
+    if let logLevel, LogLevels.level(logLevel) == nil {
+      throw ValidationError(
+        "--log-level must be one of \(LogLevels.all.joined(separator: ", ")), not '\(logLevel)'")
+    }
+    if wait < 0 { throw ValidationError("--wait must not be negative") }
+  }
+
   func run() throws {
     var config = try options.load()
     if let inbox { config.inbox = PathUtilities.absolute(inbox) }
@@ -34,7 +56,10 @@ struct RunCommand: ParsableCommand {
     runOptions.dryRun = dryRun
     runOptions.waitSeconds = wait
     let quiet = quiet
-    runOptions.log = { message in if !quiet { CommandSupport.printError("smartdeposit: \(message)") } }
+    let format = logFormat.flatMap(LogFormat.init(rawValue:)) ?? config.logFormat
+    let level =
+      logLevel.flatMap(LogLevels.level) ?? (quiet ? .warning : LogLevels.level(config.logLevel) ?? .info)
+    runOptions.logger = Logger(label: "smartdeposit") { _ in LogLines(format: format, level: level) }
     if !quiet && CommandSupport.standardErrorIsTerminal {
       runOptions.progress = { line in
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))

@@ -269,4 +269,45 @@ struct OperationsTests {
       }
     }
   }
+
+  @Test func logLinesCarryTheirTimeLevelAndRunID() throws {
+    let drop = try TestDrop(extraConfig: "[log]\nformat = \"json\"\nlevel = \"info\"\n")
+    try drop.drop("orders.csv", csvHeader + "\n" + Self.goodLine + "\n")
+    try drop.drop("broken.xml", "<OrderDrop>")
+    try drop.drop("readme.txt", "not an order file")
+    let run = try runCommand(["run", "--json", "--config", drop.configPath])
+    #expect(run.status == 65)
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+    let runID = try #require(summary["run_id"] as? String)
+    let lines = run.standardError.split(separator: "\n")
+    #expect(lines.count >= 2)
+    for line in lines {
+      let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+      #expect(object["run_id"] as? String == runID)
+      #expect(["info", "notice", "warning"].contains(object["level"] as? String ?? ""))
+      let time = try #require(object["ts"] as? String)
+      #expect(time.hasSuffix("Z") && time.count == 24 && time.hasPrefix(String(runID.prefix(4))), "\(time)")
+      #expect(!(object["message"] as? String ?? "").isEmpty)
+    }
+    #expect(lines.contains { $0.contains("quarantined") && $0.contains("broken.xml") })
+    #expect(lines.contains { $0.contains("not taken: readme.txt") })
+
+    // Text, from the command line over the configuration; notice and above only.
+    try drop.drop("broken2.xml", "<OrderDrop>")
+    let text = try runCommand(
+      ["run", "--log-format", "text", "--log-level", "notice", "--json", "--config", drop.configPath])
+    let second = try #require(try JSONSerialization.jsonObject(with: Data(text.standardOutput.utf8)) as? [String: Any])
+    let secondID = try #require(second["run_id"] as? String)
+    let said = text.standardError.split(separator: "\n").map(String.init)
+    #expect(said.contains { $0.contains(" notice [\(secondID)] quarantined: broken2.xml") }, "\(said)")
+    #expect(!said.contains { $0.contains("not taken") })
+    #expect(
+      said.allSatisfy { $0.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z "#, options: .regularExpression) != nil }
+    )
+
+    // Values the options do not take are refused with 64, naming what they take.
+    let wrong = try runCommand(["run", "--log-level", "loud", "--config", drop.configPath])
+    #expect(wrong.status == 64)
+    #expect(wrong.standardError.contains("trace, debug, info, notice, warning, error, critical"))
+  }
 }

@@ -77,6 +77,10 @@ public struct PipelineConfig: Sendable, Equatable {
   public var requireFiles = false
   /// Where the Prometheus textfile goes after every run (`[metrics] textfile`); nil: none.
   public var metricsTextfile: String?
+  /// `[log] format`: text or json.
+  public var logFormat: LogFormat = .text
+  /// `[log] level`: trace, debug, info, notice, warning, error or critical.
+  public var logLevel: String = "info"
 
   /// A configuration rooted in `folder` with the documented defaults.
   public init(folder: String, configFile: String = "pipeline.conf") {
@@ -142,7 +146,7 @@ private struct TableReader {
   mutating func read(_ root: TOMLTable) throws(ConfigError) -> PipelineConfig {
     var config = PipelineConfig(folder: folder, configFile: file)
     let sections: Set<String> = [
-      "drop", "ledger", "accounts", "reports", "policy", "limits", "partner", "alerts", "metrics",
+      "drop", "ledger", "accounts", "reports", "policy", "limits", "partner", "alerts", "metrics", "log",
     ]
     for key in root.keys where !sections.contains(key) {
       throw ConfigError(
@@ -238,6 +242,23 @@ private struct TableReader {
         config.staleAfterHours = value
       }
       if let value = try bool(alerts, "alerts.require_files") { config.requireFiles = value }
+    }
+    if let log = try section(root, "log") {
+      try only(log, "log", ["format", "level"])
+      if let value = try string(log, "log.format") {
+        guard let format = LogFormat(rawValue: value) else {
+          throw ConfigError(file: file, key: "log.format", problem: "must be \"text\" or \"json\", not \"\(value)\"")
+        }
+        config.logFormat = format
+      }
+      if let value = try string(log, "log.level") {
+        guard LogLevels.all.contains(value) else {
+          throw ConfigError(
+            file: file, key: "log.level",
+            problem: "must be one of \(LogLevels.all.joined(separator: ", ")), not \"\(value)\"")
+        }
+        config.logLevel = value
+      }
     }
     if let metrics = try section(root, "metrics") {
       try only(metrics, "metrics", ["textfile"])

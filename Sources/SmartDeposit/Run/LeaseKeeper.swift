@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Renews a run's lease and its file claims on a thread of its own while
 /// the run works, so that other runners know it is alive however long one
@@ -14,8 +15,7 @@ final class LeaseKeeper: Sendable {
   private let state = State()
   private let finished = DispatchSemaphore(value: 0)
 
-  init(every interval: Double, renew: @escaping @Sendable () throws -> Void, log: @escaping @Sendable (String) -> Void)
-  {
+  init(every interval: Double, renew: @escaping @Sendable () throws -> Void, logger: Logger) {
     let state = state
     let finished = finished
     let thread = Thread {
@@ -30,7 +30,7 @@ final class LeaseKeeper: Sendable {
         do {
           try renew()
         } catch {
-          log("warning: could not renew the run's lease: \(error)")
+          logger.warning("could not renew the run's lease: \(error)")
         }
       }
     }

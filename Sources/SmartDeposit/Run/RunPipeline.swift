@@ -1,11 +1,12 @@
 import Foundation
+import Logging
 
 /// How a run was asked for on the command line.
 public struct RunOptions: Sendable {
   public var dryRun = false
   public var waitSeconds: Double = 0
-  /// Receives human-readable progress and warnings (standard error).
-  public var log: @Sendable (String) -> Void = { _ in }
+  /// Where the run logs (standard error, as `[log]` says); silent by default.
+  public var logger = Logger.silent
   /// Shows a line of progress for long files (only on a terminal).
   public var progress: (@Sendable (String) -> Void)?
 
@@ -24,9 +25,14 @@ public struct RunPipeline {
   public var config: PipelineConfig
   public var options: RunOptions
 
+  /// The run's logger, carrying its run id once it has one.
+  private let runLog: RunLogger
+  private var log: Logger { runLog.logger }
+
   public init(config: PipelineConfig, options: RunOptions) {
     self.config = config
     self.options = options
+    runLog = RunLogger(options.logger)
   }
 
   /// A run id: UTC time plus a short random suffix.
@@ -55,6 +61,7 @@ public struct RunPipeline {
     let started = Date()
     let startedAt = Timestamp.format(started)
     let runID = Self.makeRunID(now: started)
+    runLog.setRunID(runID)
     let report: RunReportWriter
     do {
       report = try RunReportWriter(reportsDir: config.reportsDir, runID: runID)
@@ -78,12 +85,12 @@ public struct RunPipeline {
       if case .fileClaims(let timeout) = ledger.coordination, !options.dryRun,
         let renew = ledger.leaseRenewal(runID: runID)
       {
-        keeper = LeaseKeeper(every: timeout / 3, renew: renew, log: options.log)
+        keeper = LeaseKeeper(every: timeout / 3, renew: renew, logger: log)
       }
       for run in died {
         summary.recoveredRuns.append(run.id)
         RunReportWriter.removePartial(reportsDir: config.reportsDir, runID: run.id)
-        options.log(
+        log.notice(
           "recovered: run \(run.id) (started \(run.startedAt)) was interrupted; its committed files stand and the rest are taken now"
         )
       }
@@ -104,7 +111,7 @@ public struct RunPipeline {
       summary.lines.rejected + summary.files.quarantined + summary.transfers.rejected + summary.files.stale == 0
     summary.exitCode = (clean ? ExitStatus.success : .dataError).code
     if config.requireFiles && summary.files.seen == 0 && summary.files.duplicate == 0 {
-      options.log("no file at all in the inbox, and [alerts] require_files is set")
+      log.notice("no file at all in the inbox, and [alerts] require_files is set")
       summary.exitCode = ExitStatus.noInput.code
     }
     summary.finishedAt = Timestamp.now()
@@ -133,7 +140,7 @@ public struct RunPipeline {
     do {
       try MetricsFile.write(text, to: path)
     } catch {
-      options.log("warning: cannot write the metrics to \(path): \(error)")
+      log.warning("cannot write the metrics to \(path): \(error)")
     }
   }
 
@@ -153,7 +160,7 @@ public struct RunPipeline {
     let (accounts, problems) = try AccountsFile.read(config: config)
     for problem in problems {
       summary.accountProblems.append(problem.description)
-      options.log("accounts: \(problem)")
+      log.notice("accounts: \(problem)")
     }
     _ = try ledger.syncRegistry(accounts)
   }
@@ -163,12 +170,12 @@ public struct RunPipeline {
   ) throws {
     let found = try Discovery(config: config).discover()
     summary.notTaken = found.notTaken
-    for item in found.notTaken { options.log("not taken: \(item.name): \(item.reason)") }
+    for item in found.notTaken { log.info("not taken: \(item.name): \(item.reason)") }
     summary.files.notReady = found.notReady.count
     summary.files.stale = found.stale.count
     summary.staleFiles = found.stale
     for file in found.stale {
-      options.log("stale: \(file.name): \(Self.hours(file.ageHours)) old: \(file.reason)")
+      log.notice("stale: \(file.name): \(Self.hours(file.ageHours)) old: \(file.reason)")
     }
     summary.files.seen = found.ready.count + found.notReady.count + found.stale.count
     let registry = try ledger.registry()
@@ -208,7 +215,7 @@ public struct RunPipeline {
       guard try claim(file) else {
         prepared?.stop()
         summary.files.seen -= 1
-        options.log("taken by another runner: \(file.name)")
+        log.info("taken by another runner: \(file.name)")
         continue
       }
       if options.progress == nil, index + 1 < found.ready.count, found.ready[index + 1].format != .transfer,
@@ -260,7 +267,7 @@ public struct RunPipeline {
     } catch {
       summary.files.seen -= 1
       summary.notTaken.append(.init(name: file.name, reason: "cannot read: \(error)"))
-      options.log("not taken: \(file.name): cannot read: \(error)")
+      log.warning("not taken: \(file.name): cannot read: \(error)")
       return RunSummary.FileDetail(
         name: file.name, format: file.format.rawValue, outcome: .unreadable, reason: "\(error)")
     }
@@ -312,13 +319,13 @@ public struct RunPipeline {
         summary.files.notReady += 1
         detail.outcome = .notReady
         detail.reason = error.description
-        options.log("not ready: \(error)")
+        log.info("not ready: \(error)")
         return detail
       }
       summary.files.quarantined += 1
       detail.outcome = .quarantined
       detail.reason = error.description
-      options.log("quarantined: \(error)")
+      log.notice("quarantined: \(error)")
       if !options.dryRun {
         let hash = try sha256 ?? sha256OfFile(atPath: file.path)
         try ledger.recordQuarantine(
@@ -363,7 +370,7 @@ public struct RunPipeline {
       return destination
     } catch {
       summary.errors.append("\(file.name): deposited, but not archived: \(error); the next run archives it")
-      options.log("warning: \(file.name): deposited, but not archived: \(error); the next run archives it")
+      log.warning("\(file.name): deposited, but not archived: \(error); the next run archives it")
       return ""
     }
   }
@@ -394,7 +401,7 @@ public struct RunPipeline {
       return destination
     } catch let moveError {
       summary.errors.append("\(file.name): quarantined, but not moved: \(moveError)")
-      options.log("warning: \(file.name): quarantined, but not moved: \(moveError)")
+      log.warning("\(file.name): quarantined, but not moved: \(moveError)")
       return ""
     }
   }
