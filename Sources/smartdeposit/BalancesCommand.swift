@@ -1,8 +1,9 @@
 import ArgumentParser
 import SmartDeposit
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-  case table, csv, json, html
+/// What `balances --format` takes: exactly these.
+enum BalancesFormat: String, ExpressibleByArgument, CaseIterable {
+  case table, csv, json
 }
 
 struct BalancesCommand: ParsableCommand {
@@ -11,12 +12,8 @@ struct BalancesCommand: ParsableCommand {
 
   @OptionGroup var options: ConfigOption
 
-  @Option(help: "table, csv or json.")
-  var format: OutputFormat = .table
-
-  func validate() throws {
-    if format == .html { throw ValidationError("--format must be table, csv or json") }
-  }
+  @Option(help: "How to print the balances.")
+  var format: BalancesFormat = .table
 
   func run() throws {
     let config = try options.load()
@@ -38,7 +35,7 @@ struct BalancesCommand: ParsableCommand {
           ]),
           terminator: "")
       }
-    case .table, .html:
+    case .table:
       let rows = balances.map { [$0.smartAccount, $0.virtualAccount, $0.sku, "\($0.available)", "\($0.held)"] }
       print(
         CommandSupport.table(["smart_account", "virtual_account", "sku", "available", "held"], rows, numeric: [3, 4]),

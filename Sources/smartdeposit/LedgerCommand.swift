@@ -63,12 +63,13 @@ struct LedgerCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    @Option(help: "table or json.")
-    var format: OutputFormat = .table
-
-    func validate() throws {
-      if format != .table && format != .json { throw ValidationError("--format must be table or json") }
+    /// What `ledger doctor --format` takes: exactly these.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+      case table, json
     }
+
+    @Option(help: "How to print the pairs.")
+    var format: Format = .table
 
     func run() throws {
       let config = try options.load()

@@ -2,6 +2,11 @@ import ArgumentParser
 import Foundation
 import SmartDeposit
 
+/// What `reconcile --format` takes: exactly these.
+enum ReconcileFormat: String, ExpressibleByArgument, CaseIterable {
+  case csv, json, html
+}
+
 struct ReconcileCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "reconcile",
@@ -13,8 +18,8 @@ struct ReconcileCommand: ParsableCommand {
   @Option(help: "An SSM license export (smart_account,virtual_account,sku,quantity) to compare balances with.")
   var against: String?
 
-  @Option(help: "csv, json or html.")
-  var format: OutputFormat = .csv
+  @Option(help: "How to write the report.")
+  var format: ReconcileFormat = .csv
 
   @Option(help: "Write the report to this file instead of standard output.")
   var out: String?
@@ -29,11 +34,13 @@ struct ReconcileCommand: ParsableCommand {
   var asOf: String?
 
   func validate() throws {
-    if format == .table { throw ValidationError("--format must be csv, json or html") }
     for (name, value) in [("--since", since), ("--until", until), ("--as-of", asOf)] {
       if let value, !CalendarDate.isValid(value) {
         throw ValidationError("\(name) '\(value)' is not a date (YYYY-MM-DD)")
       }
+    }
+    if let since, let until, since > until {
+      throw ValidationError("--since \(since) is after --until \(until): no line could be in both")
     }
   }
 
@@ -54,7 +61,7 @@ struct ReconcileCommand: ParsableCommand {
     }
     let text: String
     switch format {
-    case .csv, .table: text = ReconciliationRenderer.csv(report)
+    case .csv: text = ReconciliationRenderer.csv(report)
     case .json: text = ReconciliationRenderer.json(report)
     case .html: text = ReconciliationRenderer.html(report)
     }

@@ -11,8 +11,12 @@ struct RunsCommand: ParsableCommand {
   @Option(help: "How many runs to show, newest first.")
   var limit = 20
 
-  @Flag(help: "Print JSON.")
+  @Flag(help: "Print JSON: an array of runs, each nested like summary.json.")
   var json = false
+
+  func validate() throws {
+    if limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit)") }
+  }
 
   func run() throws {
     let config = try options.load()
@@ -26,17 +30,21 @@ struct RunsCommand: ParsableCommand {
       print(CommandSupport.json(runs))
       return
     }
-    let rows = runs.map {
-      [
-        $0.id, $0.startedAt, $0.finishedAt ?? "", $0.status.rawValue, $0.exitCode.map(String.init) ?? "",
-        "\($0.filesProcessed)", "\($0.linesDeposited)", "\($0.linesRejected)",
-        $0.host + ($0.pid.map { " (\($0))" } ?? ""),
+    let rows = runs.map { run -> [String] in
+      let counts = run.counts
+      return [
+        run.id, run.startedAt, run.finishedAt ?? "", run.status.rawValue, run.exitCode.map(String.init) ?? "",
+        "\(counts.filesProcessed)", "\(counts.filesDuplicate)", "\(counts.filesQuarantined)",
+        "\(counts.filesNotReady + counts.filesStale)", "\(counts.linesDeposited)", "\(counts.linesRejected)",
+        run.host + (run.pid.map { " (\($0))" } ?? ""), counts.cause,
       ]
     }
     print(
       CommandSupport.table(
-        ["run", "started", "finished", "status", "exit", "files", "deposited", "rejected", "host (pid)"], rows,
-        numeric: [4, 5, 6, 7]),
+        [
+          "run", "started", "finished", "status", "exit", "processed", "duplicate", "quarantined", "waiting",
+          "deposited", "rejected", "host (pid)", "cause",
+        ], rows, numeric: [4, 5, 6, 7, 8, 9, 10]),
       terminator: "")
   }
 }

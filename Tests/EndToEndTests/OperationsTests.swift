@@ -310,4 +310,55 @@ struct OperationsTests {
     #expect(wrong.status == 64)
     #expect(wrong.standardError.contains("trace, debug, info, notice, warning, error, critical"))
   }
+
+  @Test(arguments: Backend.tested)
+  func theRunHistoryKeepsEveryRunNestedLikeTheSummary(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
+    try drop.drop("orders.csv", [csvHeader, Self.goodLine, Self.badLine].joined(separator: "\n") + "\n")
+    try drop.drop("broken.xml", "<OrderDrop>")
+    let first = try runCommand(["run", "--json", "--config", drop.configPath])
+    #expect(first.status == 65)
+    let summary = try #require(
+      try JSONSerialization.jsonObject(with: Data(first.standardOutput.utf8)) as? [String: Any])
+    // A run that fails once it has its id: the accounts file is a folder.
+    let config = try String(contentsOfFile: drop.configPath, encoding: .utf8)
+      .replacingOccurrences(of: "file = \"accounts.csv\"", with: "file = \"not-a-file\"")
+    try FileManager.default.createDirectory(
+      at: drop.root.appendingPathComponent("not-a-file"), withIntermediateDirectories: true)
+    let broken = drop.root.appendingPathComponent("broken.conf")
+    try config.write(to: broken, atomically: true, encoding: .utf8)
+    #expect(try runCommand(["run", "--quiet", "--config", broken.path]).status == 74)
+
+    let history = try runCommand(["runs", "--json", "--config", drop.configPath])
+    #expect(history.status == 0)
+    let runs = try #require(
+      try JSONSerialization.jsonObject(with: Data(history.standardOutput.utf8)) as? [[String: Any]])
+    #expect(runs.count == 2)
+    guard runs.count == 2 else { return }
+    let failed = runs[0]
+    #expect(failed["status"] as? String == "failed")
+    #expect(failed["exit_code"] as? Int == 74)
+    #expect((failed["cause"] as? String)?.contains("not-a-file") == true)
+    let completed = runs[1]
+    #expect(completed["run_id"] as? String == summary["run_id"] as? String)
+    #expect(completed["status"] as? String == "completed")
+    #expect(completed["exit_code"] as? Int == 65)
+    #expect(completed["started_at"] as? String == summary["started_at"] as? String)
+    #expect(completed["finished_at"] as? String == summary["finished_at"] as? String)
+    #expect(!(completed["host"] as? String ?? "").isEmpty)
+    let files = try #require(completed["files"] as? [String: Int])
+    let lines = try #require(completed["lines"] as? [String: Int])
+    let summaryFiles = try #require(summary["files"] as? [String: Int])
+    let summaryLines = try #require(summary["lines"] as? [String: Int])
+    for key in ["processed", "duplicate", "quarantined", "not_ready", "stale"] {
+      #expect(files[key] == summaryFiles[key], "\(key)")
+    }
+    for key in ["read", "deposited", "held", "duplicate", "rejected"] {
+      #expect(lines[key] == summaryLines[key], "\(key)")
+    }
+    #expect(files["quarantined"] == 1)
+    #expect(lines["rejected"] == 1)
+    // Every key is snake_case.
+    for key in completed.keys { #expect(key == key.lowercased() && !key.contains("-"), "\(key)") }
+  }
 }

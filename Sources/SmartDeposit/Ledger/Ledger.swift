@@ -80,17 +80,104 @@ public struct RunStart: Sendable, Equatable {
 }
 
 /// A run as the ledger's history records it.
+///
+/// Its JSON (`runs --json`) is nested like `summary.json`: `run_id`,
+/// `started_at`, `finished_at`, `status`, `exit_code`, `files`, `lines`,
+/// `host`, `pid`, `cause`.
 public struct RunRecord: Sendable, Equatable, Codable {
   public var id: String
   public var startedAt: String
   public var finishedAt: String?
   public var status: RunStatus
   public var exitCode: Int?
-  public var filesProcessed: Int
-  public var linesDeposited: Int
-  public var linesRejected: Int
+  public var counts: RunCounts
   public var host: String
   public var pid: Int?
+
+  public var filesProcessed: Int { counts.filesProcessed }
+  public var linesDeposited: Int { counts.linesDeposited }
+  public var linesRejected: Int { counts.linesRejected }
+
+  public init(
+    id: String, startedAt: String, finishedAt: String?, status: RunStatus, exitCode: Int?, counts: RunCounts,
+    host: String, pid: Int?
+  ) {
+    self.id = id
+    self.startedAt = startedAt
+    self.finishedAt = finishedAt
+    self.status = status
+    self.exitCode = exitCode
+    self.counts = counts
+    self.host = host
+    self.pid = pid
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case id = "run_id"
+    case startedAt = "started_at"
+    case finishedAt = "finished_at"
+    case status
+    case exitCode = "exit_code"
+    case files, lines, host, pid, cause
+  }
+
+  struct Files: Codable {
+    var processed, duplicate, quarantined, stale: Int
+    var notReady: Int
+    enum CodingKeys: String, CodingKey {
+      case processed, duplicate, quarantined, stale
+      case notReady = "not_ready"
+    }
+  }
+
+  struct Lines: Codable {
+    var read, deposited, held, duplicate, rejected: Int
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(id, forKey: .id)
+    try container.encode(startedAt, forKey: .startedAt)
+    try container.encode(finishedAt, forKey: .finishedAt)
+    try container.encode(status, forKey: .status)
+    try container.encode(exitCode, forKey: .exitCode)
+    try container.encode(
+      Files(
+        processed: counts.filesProcessed, duplicate: counts.filesDuplicate, quarantined: counts.filesQuarantined,
+        stale: counts.filesStale, notReady: counts.filesNotReady), forKey: .files)
+    try container.encode(
+      Lines(
+        read: counts.linesRead, deposited: counts.linesDeposited, held: counts.linesHeld,
+        duplicate: counts.linesDuplicate, rejected: counts.linesRejected), forKey: .lines)
+    try container.encode(host, forKey: .host)
+    try container.encode(pid, forKey: .pid)
+    try container.encode(counts.cause, forKey: .cause)
+  }
+
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    id = try container.decode(String.self, forKey: .id)
+    startedAt = try container.decode(String.self, forKey: .startedAt)
+    finishedAt = try container.decodeIfPresent(String.self, forKey: .finishedAt)
+    status = try container.decode(RunStatus.self, forKey: .status)
+    exitCode = try container.decodeIfPresent(Int.self, forKey: .exitCode)
+    let files = try container.decode(Files.self, forKey: .files)
+    let lines = try container.decode(Lines.self, forKey: .lines)
+    counts = RunCounts()
+    counts.filesProcessed = files.processed
+    counts.filesDuplicate = files.duplicate
+    counts.filesQuarantined = files.quarantined
+    counts.filesNotReady = files.notReady
+    counts.filesStale = files.stale
+    counts.linesRead = lines.read
+    counts.linesDeposited = lines.deposited
+    counts.linesHeld = lines.held
+    counts.linesDuplicate = lines.duplicate
+    counts.linesRejected = lines.rejected
+    counts.cause = try container.decodeIfPresent(String.self, forKey: .cause) ?? ""
+    host = try container.decode(String.self, forKey: .host)
+    pid = try container.decodeIfPresent(Int.self, forKey: .pid)
+  }
 }
 
 /// A file the ledger knows was processed (its deposits committed).
@@ -306,11 +393,49 @@ public struct IdentityCollision: Sendable, Equatable, Codable {
 }
 
 /// The counts a run ends with, as stored in the run history.
+/// What the run history keeps of a run: its counts, as `summary.json` has
+/// them, and why it failed if it did.
 public struct RunCounts: Sendable, Equatable, Codable {
   public var filesProcessed = 0
+  public var filesDuplicate = 0
+  public var filesQuarantined = 0
+  public var filesNotReady = 0
+  public var filesStale = 0
+  public var linesRead = 0
   public var linesDeposited = 0
+  public var linesHeld = 0
+  public var linesDuplicate = 0
   public var linesRejected = 0
+  /// Why the run failed (exit 74), or "".
+  public var cause = ""
   public init() {}
+
+  /// The counts of the `runs` table's columns, in this order, after `files_processed`.
+  static let columns = [
+    "files_processed", "files_duplicate", "files_quarantined", "files_not_ready", "files_stale", "lines_read",
+    "lines_deposited", "lines_held", "lines_duplicate", "lines_rejected",
+  ]
+
+  var values: [Int] {
+    [
+      filesProcessed, filesDuplicate, filesQuarantined, filesNotReady, filesStale, linesRead, linesDeposited,
+      linesHeld, linesDuplicate, linesRejected,
+    ]
+  }
+
+  init(values: [Int], cause: String) {
+    filesProcessed = values[0]
+    filesDuplicate = values[1]
+    filesQuarantined = values[2]
+    filesNotReady = values[3]
+    filesStale = values[4]
+    linesRead = values[5]
+    linesDeposited = values[6]
+    linesHeld = values[7]
+    linesDuplicate = values[8]
+    linesRejected = values[9]
+    self.cause = cause
+  }
 }
 
 /// What one file added to the ledger, recorded with it when it commits.

@@ -20,7 +20,10 @@ public enum LedgerCopy {
     Table(
       name: "runs",
       columns: text("id", "started_at", "finished_at", "status") + numbers("exit_code", "pid")
-        + numbers("files_processed", "lines_deposited", "lines_rejected") + text("host")),
+        + numbers("files_processed", "lines_deposited", "lines_rejected") + text("host")
+        + numbers(
+          "files_duplicate", "files_quarantined", "files_not_ready", "files_stale", "lines_read", "lines_held",
+          "lines_duplicate") + text("cause")),
     Table(
       name: "files",
       columns: numbers("id") + text("sha256", "name", "format", "sender", "run_id", "outcome")

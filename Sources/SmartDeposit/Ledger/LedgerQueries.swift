@@ -36,6 +36,32 @@ enum LedgerQueries {
     """
   }
 
+  /// The run history keeps every count of `summary.json` and a failed run's cause.
+  static let runCountsMigrationSQL = """
+    ALTER TABLE runs ADD COLUMN files_duplicate INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN files_quarantined INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN files_not_ready INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN files_stale INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN lines_read INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN lines_held INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN lines_duplicate INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+    """
+
+  /// The columns a `RunRecord` is read from, in `runRecord`'s order.
+  static let runColumns =
+    "id, started_at, finished_at, status, exit_code, host, pid, cause, " + RunCounts.columns.joined(separator: ", ")
+
+  /// `UPDATE runs` of a finished run; `placeholder(n)` spells parameter n: 1 finished_at, 2 status,
+  /// 3 exit_code, 4 cause, 5 the run id, then the counts in `RunCounts.columns` order.
+  static func finishRunSQL(placeholder: (Int) -> String) -> String {
+    let counts = RunCounts.columns.enumerated().map { "\($1) = \(placeholder($0 + 6))" }.joined(separator: ", ")
+    return """
+      UPDATE runs SET finished_at = \(placeholder(1)), status = \(placeholder(2)), exit_code = \(placeholder(3)),
+        cause = \(placeholder(4)), \(counts) WHERE id = \(placeholder(5))
+      """
+  }
+
   /// The end of the last run that completed (exit 0 or 65).
   static let lastSuccessSQL = """
     SELECT MAX(finished_at) FROM runs WHERE status = 'completed' AND exit_code IN (0, 65)

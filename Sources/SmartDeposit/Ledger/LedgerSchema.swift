@@ -130,6 +130,9 @@ enum LedgerSchema {
           \(LedgerQueries.backfillFileTotalsSQL)
           """)
     }
+    migrator.registerMigration("v6-run-counts") { db in
+      try db.execute(sql: LedgerQueries.runCountsMigrationSQL)
+    }
     return migrator
   }
 

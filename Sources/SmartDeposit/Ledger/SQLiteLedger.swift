@@ -222,22 +222,20 @@ public final class SQLiteLedger: Ledger {
 
   public func finishRun(id: String, finishedAt: String, exitCode: Int, status: RunStatus, summary: RunCounts) throws {
     try write("finishing the run") { db in
+      let values: [any DatabaseValueConvertible] =
+        [finishedAt, status.rawValue, exitCode, summary.cause, id] + summary.values
       try db.execute(
-        sql: """
-          UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, files_processed = ?,
-            lines_deposited = ?, lines_rejected = ? WHERE id = ?
-          """,
-        arguments: [
-          finishedAt, status.rawValue, exitCode, summary.filesProcessed, summary.linesDeposited, summary.linesRejected,
-          id,
-        ])
+        sql: LedgerQueries.finishRunSQL(placeholder: { "?\($0)" }), arguments: StatementArguments(values))
     }
   }
 
   public func runs(limit: Int) throws -> [RunRecord] {
     try read("reading the run history") { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", arguments: [limit])
-        .map(Self.runRecord)
+      try Row.fetchAll(
+        db, sql: "SELECT \(LedgerQueries.runColumns) FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?",
+        arguments: [limit]
+      )
+      .map(Self.runRecord)
     }
   }
 
@@ -245,8 +243,8 @@ public final class SQLiteLedger: Ledger {
     RunRecord(
       id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"],
       status: RunStatus(rawValue: row["status"]) ?? .failed, exitCode: row["exit_code"],
-      filesProcessed: row["files_processed"], linesDeposited: row["lines_deposited"],
-      linesRejected: row["lines_rejected"], host: row["host"] ?? "", pid: row["pid"])
+      counts: RunCounts(values: RunCounts.columns.map { row[$0] ?? 0 }, cause: row["cause"] ?? ""),
+      host: row["host"] ?? "", pid: row["pid"])
   }
 
   // MARK: Files

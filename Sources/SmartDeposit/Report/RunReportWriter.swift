@@ -95,6 +95,7 @@ public final class RunReportWriter: ReportSink {
     try rejects.close()
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
     let json = String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n"
     try FileMover.writeDurably(json, to: (partialFolder as NSString).appendingPathComponent("summary.json"))
     mergeFileTotals()

@@ -19,10 +19,12 @@ public enum CommandSupport {
     }
   }
 
-  /// JSON text of a value, keys sorted, pretty-printed.
+  /// JSON text of a value, keys sorted, pretty-printed, every key in
+  /// snake_case (one style across every command's output).
   public static func json<T: Encodable>(_ value: T) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
     guard let data = try? encoder.encode(value) else { return "{}" }
     return String(decoding: data, as: UTF8.self)
   }

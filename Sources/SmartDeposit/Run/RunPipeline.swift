@@ -151,8 +151,16 @@ public struct RunPipeline {
   private func counts(_ summary: RunSummary) -> RunCounts {
     var counts = RunCounts()
     counts.filesProcessed = summary.files.processed
+    counts.filesDuplicate = summary.files.duplicate
+    counts.filesQuarantined = summary.files.quarantined
+    counts.filesNotReady = summary.files.notReady
+    counts.filesStale = summary.files.stale
+    counts.linesRead = summary.lines.read
     counts.linesDeposited = summary.lines.deposited
+    counts.linesHeld = summary.lines.held
+    counts.linesDuplicate = summary.lines.duplicate
     counts.linesRejected = summary.lines.rejected
+    counts.cause = summary.errors.joined(separator: "; ")
     return counts
   }
 

@@ -202,16 +202,17 @@ public final class PostgresLedger: Ledger {
 
   // MARK: Runs
 
-  static let runColumns =
-    "id, started_at, finished_at, status, exit_code, files_processed, lines_deposited, lines_rejected, host, pid"
+  static let runColumns = LedgerQueries.runColumns
 
   static func runRecord(_ row: PostgresRow) throws -> RunRecord {
     let cells = row.makeRandomAccess()
+    var values: [Int] = []
+    for index in 8..<(8 + RunCounts.columns.count) { values.append(try cells.int(index)) }
     return RunRecord(
       id: try cells.string(0), startedAt: try cells.string(1), finishedAt: try cells.optionalString(2),
       status: RunStatus(rawValue: try cells.string(3)) ?? .failed, exitCode: try cells.optionalInt(4),
-      filesProcessed: try cells.int(5), linesDeposited: try cells.int(6), linesRejected: try cells.int(7),
-      host: try cells.string(8), pid: try cells.optionalInt(9))
+      counts: RunCounts(values: values, cause: try cells.string(7)), host: try cells.string(5),
+      pid: try cells.optionalInt(6))
   }
 
   /// Marks as died only the runs whose lease has expired: a run still
@@ -258,15 +259,13 @@ public final class PostgresLedger: Ledger {
       binds.append(finishedAt)
       binds.append(status.rawValue)
       binds.append(exitCode)
-      binds.append(summary.filesProcessed)
-      binds.append(summary.linesDeposited)
-      binds.append(summary.linesRejected)
+      binds.append(summary.cause)
       binds.append(id)
-      try session.query(
-        """
-        UPDATE runs SET finished_at = $1, status = $2, exit_code = $3, files_processed = $4, lines_deposited = $5,
-          lines_rejected = $6, lease_until = NULL WHERE id = $7
-        """, binds, operation: "finishing the run")
+      for value in summary.values { binds.append(value) }
+      try session.query(LedgerQueries.finishRunSQL(placeholder: { "$\($0)" }), binds, operation: "finishing the run")
+      var lease = PostgresBindings()
+      lease.append(id)
+      try session.query("UPDATE runs SET lease_until = NULL WHERE id = $1", lease, operation: "finishing the run")
     }
   }
 

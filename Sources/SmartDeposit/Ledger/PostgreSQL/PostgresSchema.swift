@@ -138,5 +138,6 @@ enum PostgresSchema {
       \(LedgerQueries.backfillFileTotalsSQL)
       """
     ),
+    ("v3-run-counts", LedgerQueries.runCountsMigrationSQL),
   ]
 }
