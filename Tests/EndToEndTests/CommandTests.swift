@@ -150,7 +150,7 @@ struct CommandTests {
     #expect(!lines.isEmpty)
     // Every line is one of ours: a log line with its time, level and run id.
     let ours =
-      #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (trace|debug|info|notice|warning|error|critical) \[[0-9TZ-]+\] "#
+      #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (trace|debug|info|notice|warning|error|critical) \[[0-9A-Za-z-]+\] "#
     for line in lines { #expect(line.range(of: ours, options: .regularExpression) != nil, "\(line)") }
   }
 }
