@@ -361,4 +361,40 @@ struct OperationsTests {
     // Every key is snake_case.
     for key in completed.keys { #expect(key == key.lowercased() && !key.contains("-"), "\(key)") }
   }
+
+  @Test func runFoldersPastTheirKeepTimeAreRemovedAndNothingElse() throws {
+    let drop = try TestDrop()
+    try Self.configure(drop, drop: "archive_keep_days = 30\nquarantine_keep_days = 10")
+    let text = try String(contentsOfFile: drop.configPath, encoding: .utf8)
+      .replacingOccurrences(of: "dir = \"var/reports\"", with: "dir = \"var/reports\"\nkeep_days = 60")
+    try text.write(toFile: drop.configPath, atomically: true, encoding: .utf8)
+    func runID(daysAgo: Double) -> String {
+      RunPipeline.makeRunID(now: Date().addingTimeInterval(-daysAgo * 86_400))
+    }
+    let old = runID(daysAgo: 90)
+    let middle = runID(daysAgo: 45)
+    let recent = runID(daysAgo: 5)
+    let fm = FileManager.default
+    for folder in [drop.reportsDir, drop.archive, drop.quarantine] {
+      for id in [old, middle, recent, "not-a-run", "20261130T010000Z-notahexsuffix"] {
+        let path = folder.appendingPathComponent(id)
+        try fm.createDirectory(at: path, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: path.appendingPathComponent("file.csv"))
+      }
+    }
+    try drop.drop("orders.csv", csvHeader + "\n" + Self.goodLine + "\n")
+    let run = try runCommand(["run", "--quiet", "--config", drop.configPath])
+    #expect(run.status == 0)
+    func kept(_ folder: URL) -> Set<String> { Set((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []) }
+    // Reports: 60 days. Archive: 30. Quarantine: 10. Anything not named like a run id stays.
+    #expect(!kept(drop.reportsDir).contains(old))
+    #expect(kept(drop.reportsDir).isSuperset(of: [middle, recent, "not-a-run", "20261130T010000Z-notahexsuffix"]))
+    #expect(!kept(drop.archive).contains(old) && !kept(drop.archive).contains(middle))
+    #expect(kept(drop.archive).isSuperset(of: [recent, "not-a-run"]))
+    #expect(kept(drop.quarantine).isDisjoint(with: [old, middle]))
+    #expect(kept(drop.quarantine).isSuperset(of: [recent, "not-a-run"]))
+    // This run's own folders are there.
+    #expect(kept(drop.reportsDir).count == 5)
+    #expect(try drop.ledger().depositCount() == 1)
+  }
 }

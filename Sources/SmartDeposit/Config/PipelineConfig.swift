@@ -77,6 +77,10 @@ public struct PipelineConfig: Sendable, Equatable {
   public var requireFiles = false
   /// Where the Prometheus textfile goes after every run (`[metrics] textfile`); nil: none.
   public var metricsTextfile: String?
+  /// Days a run's report, archive and quarantine folders are kept (0: for ever).
+  public var reportsKeepDays = 0
+  public var archiveKeepDays = 0
+  public var quarantineKeepDays = 0
   /// `[log] format`: text or json.
   public var logFormat: LogFormat = .text
   /// `[log] level`: trace, debug, info, notice, warning, error or critical.
@@ -154,7 +158,16 @@ private struct TableReader {
         problem: "unknown key (known sections: \(sections.sorted().joined(separator: ", ")))")
     }
     if let drop = try section(root, "drop") {
-      try only(drop, "drop", ["inbox", "archive", "quarantine", "on_success", "settle_seconds", "ready", "ignore"])
+      try only(
+        drop, "drop",
+        [
+          "inbox", "archive", "quarantine", "on_success", "settle_seconds", "ready", "ignore", "archive_keep_days",
+          "quarantine_keep_days",
+        ])
+      if let value = try integer(drop, "drop.archive_keep_days", range: 0...36_500) { config.archiveKeepDays = value }
+      if let value = try integer(drop, "drop.quarantine_keep_days", range: 0...36_500) {
+        config.quarantineKeepDays = value
+      }
       if let value = try stringArray(drop, "drop.ignore") { config.ignore = value }
       if let value = try string(drop, "drop.inbox") { config.inbox = path(value) }
       if let value = try string(drop, "drop.archive") { config.archive = path(value) }
@@ -214,8 +227,9 @@ private struct TableReader {
       }
     }
     if let reports = try section(root, "reports") {
-      try only(reports, "reports", ["dir"])
+      try only(reports, "reports", ["dir", "keep_days"])
       if let value = try string(reports, "reports.dir") { config.reportsDir = path(value) }
+      if let value = try integer(reports, "reports.keep_days", range: 0...36_500) { config.reportsKeepDays = value }
     }
     if let policy = try section(root, "policy") {
       try only(policy, "policy", ["atomicity", "max_quantity", "holding_max_age_days"])

@@ -124,6 +124,11 @@ public struct RunPipeline {
       throw RunError.io("\(error)")
     }
     writeMetrics(summary, started: started, ledger: ledger)
+    if !options.dryRun {
+      let (removed, failed) = Retention(config: config, currentRunID: runID).prune()
+      for path in removed { log.info("removed, past its keep time: \(path)") }
+      for problem in failed { log.warning("cannot remove, past its keep time: \(problem)") }
+    }
     return RunResult(summary: summary, reportFolder: report.finalFolder)
   }
 
