@@ -46,7 +46,7 @@ func fail(_ error: Error) -> ExitCode {
     CommandSupport.printError("smartdeposit: \(error)")
     return ExitCode(error.exitStatus)
   }
-  CommandSupport.printError("smartdeposit: \(error)")
+  CommandSupport.printError("smartdeposit: \(OSCause.describe(error))")
   return ExitCode(.ioError)
 }
 

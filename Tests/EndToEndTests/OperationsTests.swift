@@ -397,4 +397,19 @@ struct OperationsTests {
     #expect(kept(drop.reportsDir).count == 5)
     #expect(try drop.ledger().depositCount() == 1)
   }
+
+  @Test func failuresNameThePathAndTheOSCause() throws {
+    let drop = try TestDrop()
+    try Data("a file, not a folder".utf8).write(to: drop.root.appendingPathComponent("blocked"))
+    let text = try String(contentsOfFile: drop.configPath, encoding: .utf8)
+      .replacingOccurrences(of: "dir = \"var/reports\"", with: "dir = \"blocked/reports\"")
+    try text.write(toFile: drop.configPath, atomically: true, encoding: .utf8)
+    try drop.drop("orders.csv", csvHeader + "\n" + Self.goodLine + "\n")
+    let run = try runCommand(["run", "--quiet", "--config", drop.configPath])
+    #expect(run.status == 74)
+    #expect(run.standardError.contains(drop.root.appendingPathComponent("blocked/reports").path))
+    #expect(run.standardError.contains("Not a directory (ENOTDIR)"), "\(run.standardError)")
+    #expect(!run.standardError.contains("NSCocoaErrorDomain"))
+    #expect(try drop.ledger().depositCount() == 0)
+  }
 }

@@ -26,7 +26,7 @@ public final class RunReportWriter: ReportSink {
     do {
       try FileManager.default.createDirectory(atPath: partialFolder, withIntermediateDirectories: true)
     } catch {
-      throw ReportError(path: partialFolder, cause: "cannot create the report folder: \(error.localizedDescription)")
+      throw ReportError(path: partialFolder, cause: "cannot create the report folder: \(OSCause.describe(error))")
     }
     deposits = try BufferedFileWriter(path: (partialFolder as NSString).appendingPathComponent("deposits.csv"))
     rejects = try BufferedFileWriter(path: (partialFolder as NSString).appendingPathComponent("rejects.csv"))

@@ -79,7 +79,7 @@ public struct Discovery: Sendable {
       names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
     } catch {
       result.notTaken.append(
-        .init(name: prefix.isEmpty ? "." : prefix, reason: "cannot list the folder: \(error.localizedDescription)"))
+        .init(name: prefix.isEmpty ? "." : prefix, reason: "cannot list the folder: \(OSCause.describe(error))"))
       return
     }
     for name in names {

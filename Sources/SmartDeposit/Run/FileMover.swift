@@ -63,7 +63,7 @@ public enum FileMover {
     do {
       try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     } catch {
-      throw RunError.io("cannot create the folder \(path): \(error.localizedDescription)")
+      throw RunError.io("cannot create the folder \(path): \(OSCause.describe(error))")
     }
   }
 

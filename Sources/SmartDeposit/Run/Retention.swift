@@ -61,19 +61,20 @@ public struct Retention: Sendable {
 /// `NSCocoaErrorDomain` text.
 public enum OSCause {
   public static func describe(_ error: Error) -> String {
+    guard let code = posixCode(of: error) else { return "\(error)" }
+    let cause = "\(String(cString: strerror(code))) (\(name(code)))"
     let nsError = error as NSError
-    var code: Int32?
-    if nsError.domain == NSPOSIXErrorDomain {
-      code = Int32(nsError.code)
-    } else if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-      underlying.domain == NSPOSIXErrorDomain
-    {
-      code = Int32(underlying.code)
-    } else if let posix = error as? POSIXError {
-      code = posix.code.rawValue
-    }
-    guard let code else { return "\(error)" }
-    return "\(String(cString: strerror(code))) (\(name(code)))"
+    if let path = nsError.userInfo[NSFilePathErrorKey] as? String { return "\(path): \(cause)" }
+    return cause
+  }
+
+  /// The errno behind an error: its own, or its underlying error's.
+  static func posixCode(of error: Error, depth: Int = 0) -> Int32? {
+    if let posix = error as? POSIXError { return posix.code.rawValue }
+    let nsError = error as NSError
+    if nsError.domain == NSPOSIXErrorDomain { return Int32(nsError.code) }
+    guard depth < 4, let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? any Error else { return nil }
+    return posixCode(of: underlying, depth: depth + 1)
   }
 
   /// The symbolic name of an errno value.

@@ -66,14 +66,14 @@ public struct RunPipeline {
     do {
       report = try RunReportWriter(reportsDir: config.reportsDir, runID: runID)
     } catch {
-      throw RunError.io("\(error)")
+      throw RunError.io(OSCause.describe(error))
     }
     let ledger: Ledger
     do {
       ledger = try LedgerOpener.open(config, access: .write, dryRun: options.dryRun)
     } catch {
       RunReportWriter.removePartial(reportsDir: config.reportsDir, runID: runID)
-      throw (error as? RunError) ?? RunError.io("\(error)")
+      throw (error as? RunError) ?? RunError.io(OSCause.describe(error))
     }
     defer { ledger.close() }
     var summary = RunSummary(runID: runID, startedAt: startedAt)
@@ -105,7 +105,7 @@ public struct RunPipeline {
         summary: counts(summary))
       try? report.finish(summary: summary)
       writeMetrics(summary, started: started, ledger: ledger)
-      throw (error as? RunError) ?? RunError.io("\(error)")
+      throw (error as? RunError) ?? RunError.io(OSCause.describe(error))
     }
     let clean =
       summary.lines.rejected + summary.files.quarantined + summary.transfers.rejected + summary.files.stale == 0
@@ -121,7 +121,7 @@ public struct RunPipeline {
         id: runID, finishedAt: summary.finishedAt, exitCode: summary.exitCode, status: .completed,
         summary: counts(summary))
     } catch {
-      throw RunError.io("\(error)")
+      throw RunError.io(OSCause.describe(error))
     }
     writeMetrics(summary, started: started, ledger: ledger)
     if !options.dryRun {
@@ -145,7 +145,7 @@ public struct RunPipeline {
     do {
       try MetricsFile.write(text, to: path)
     } catch {
-      log.warning("cannot write the metrics to \(path): \(error)")
+      log.warning("cannot write the metrics to \(path): \(OSCause.describe(error))")
     }
   }
 
@@ -279,10 +279,10 @@ public struct RunPipeline {
       }
     } catch {
       summary.files.seen -= 1
-      summary.notTaken.append(.init(name: file.name, reason: "cannot read: \(error)"))
-      log.warning("not taken: \(file.name): cannot read: \(error)")
+      summary.notTaken.append(.init(name: file.name, reason: "cannot read: \(OSCause.describe(error))"))
+      log.warning("not taken: \(file.name): cannot read: \(OSCause.describe(error))")
       return RunSummary.FileDetail(
-        name: file.name, format: file.format.rawValue, outcome: .unreadable, reason: "\(error)")
+        name: file.name, format: file.format.rawValue, outcome: .unreadable, reason: OSCause.describe(error))
     }
     func duplicate(of earlier: ProcessedFile, sha256: String) -> RunSummary.FileDetail {
       detail.sha256 = sha256
@@ -382,8 +382,9 @@ public struct RunPipeline {
       try ledger.setDisposition(fileID: fileID, disposition: .archived)
       return destination
     } catch {
-      summary.errors.append("\(file.name): deposited, but not archived: \(error); the next run archives it")
-      log.warning("\(file.name): deposited, but not archived: \(error); the next run archives it")
+      summary.errors.append(
+        "\(file.name): deposited, but not archived: \(OSCause.describe(error)); the next run archives it")
+      log.warning("\(file.name): deposited, but not archived: \(OSCause.describe(error)); the next run archives it")
       return ""
     }
   }
@@ -473,7 +474,7 @@ extension RunPipeline {
     } catch let error as RunError {
       throw error
     } catch {
-      throw RunError.io("\(error)")
+      throw RunError.io(OSCause.describe(error))
     }
   }
 }
