@@ -412,4 +412,46 @@ struct OperationsTests {
     #expect(!run.standardError.contains("NSCocoaErrorDomain"))
     #expect(try drop.ledger().depositCount() == 0)
   }
+
+  @Test(arguments: Backend.tested)
+  func aQuarantinedFileIsRememberedUntilItIsReleased(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend, onSuccess: "keep")
+    let broken = csvHeader.replacingOccurrences(of: "smart_account,", with: "") + "\n" + Self.goodLine + "\n"
+    try drop.drop("globalnet/orders.csv", broken)
+    let first = try runCommand(["run", "--json", "--config", drop.configPath])
+    #expect(first.status == 65)
+    // The next nights: remembered, not refused again, no alert.
+    let second = try runCommand(["run", "--json", "--config", drop.configPath])
+    #expect(second.status == 0, "\(second.standardOutput)")
+    let summary = try #require(
+      try JSONSerialization.jsonObject(with: Data(second.standardOutput.utf8)) as? [String: Any])
+    #expect((summary["files"] as? [String: Int])?["duplicate"] == 1)
+    #expect((summary["files"] as? [String: Int])?["quarantined"] == 0)
+
+    let list = try runCommand(["quarantine", "list", "--json", "--config", drop.configPath])
+    #expect(list.status == 0)
+    let listed = try #require(
+      try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: Any]])
+    #expect(listed.count == 1)
+    #expect(listed.first?["name"] as? String == "globalnet/orders.csv")
+    #expect((listed.first?["reason"] as? String)?.contains("missing-columns") == true)
+    let runID = try #require(listed.first?["run_id"] as? String)
+
+    // Fixed in the quarantine folder, then released: back in its inbox, taken by the next run.
+    let copy = drop.quarantine.appendingPathComponent("\(runID)/globalnet/orders.csv")
+    #expect(FileManager.default.fileExists(atPath: copy.path))
+    try Data((csvHeader + "\n" + Self.goodLine + "\n").utf8).write(to: copy)
+    #expect(try runCommand(["quarantine", "release", "nothing.csv", "--config", drop.configPath]).status == 66)
+    let release = try runCommand(["quarantine", "release", "globalnet/orders.csv", "--config", drop.configPath])
+    #expect(release.status == 0, "\(release.standardError)")
+    #expect(!FileManager.default.fileExists(atPath: copy.path))
+    let third = try runCommand(["run", "--json", "--config", drop.configPath])
+    #expect(third.status == 0, "\(third.standardOutput)")
+    let lines = try #require(
+      (try JSONSerialization.jsonObject(with: Data(third.standardOutput.utf8)) as? [String: Any])?["lines"]
+        as? [String: Int])
+    #expect(lines["deposited"] == 1)
+    let after = try runCommand(["quarantine", "list", "--json", "--config", drop.configPath])
+    #expect((try JSONSerialization.jsonObject(with: Data(after.standardOutput.utf8)) as? [Any])?.isEmpty == true)
+  }
 }

@@ -30,6 +30,17 @@ public enum FileDisposition: String, Sendable, Equatable, Codable {
   /// Left in the inbox (`on_success = "keep"`).
   case kept
   case quarantined
+  /// Quarantined, then released by `quarantine release`: no longer remembered.
+  case released
+}
+
+/// A file whose content was quarantined, remembered until it is released.
+public struct QuarantinedFile: Sendable, Equatable, Codable {
+  public var sha256: String
+  public var name: String
+  public var runID: String
+  public var reason: String
+  public var recordedAt: String
 }
 
 /// What became of a file the ledger recorded.
@@ -321,7 +332,15 @@ public protocol Ledger: AnyObject {
   func releaseClaim(_ claim: FileClaim, runID: String) throws
   /// Whether any processed file had exactly this many bytes (if none did, a
   /// file of this size cannot be a duplicate and need not be hashed first).
+  /// Whether a processed file, or a remembered quarantined one, had this size
+  /// (then a file of that size is hashed before it is read).
   func hasProcessedFile(size: Int64) throws -> Bool
+  /// The quarantine remembered for this content, if any (not released).
+  func quarantinedFile(sha256: String) throws -> QuarantinedFile?
+  /// Every remembered quarantine, newest first.
+  func quarantinedFiles() throws -> [QuarantinedFile]
+  /// Forgets the quarantine of this content (the file is put back, fixed).
+  func releaseQuarantine(sha256: String) throws
   /// The processed file with this content hash, if any.
   func processedFile(sha256: String) throws -> ProcessedFile?
   /// Notes where a processed file now is (after moving it).

@@ -62,6 +62,28 @@ enum LedgerQueries {
       """
   }
 
+  /// A size that some processed file, or some remembered quarantined one, had.
+  static func knownSizeSQL(placeholder: (Int) -> String) -> String {
+    """
+    SELECT EXISTS (SELECT 1 FROM files WHERE size = \(placeholder(1))
+      AND (outcome = 'processed' OR (outcome = 'quarantined' AND disposition <> 'released')))
+    """
+  }
+
+  /// Remembered quarantines (parameter 1: a content hash, or NULL for all), newest first.
+  static func quarantinedSQL(placeholder: (Int) -> String) -> String {
+    """
+    SELECT sha256, name, run_id, reason, recorded_at FROM files
+     WHERE outcome = 'quarantined' AND disposition <> 'released'
+       AND (\(placeholder(1)) IS NULL OR sha256 = \(placeholder(1)))
+     ORDER BY recorded_at DESC, id DESC
+    """
+  }
+
+  static func releaseSQL(placeholder: (Int) -> String) -> String {
+    "UPDATE files SET disposition = 'released' WHERE outcome = 'quarantined' AND sha256 = \(placeholder(1))"
+  }
+
   /// The end of the last run that completed (exit 0 or 65).
   static let lastSuccessSQL = """
     SELECT MAX(finished_at) FROM runs WHERE status = 'completed' AND exit_code IN (0, 65)

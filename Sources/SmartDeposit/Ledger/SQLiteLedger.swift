@@ -264,9 +264,28 @@ public final class SQLiteLedger: Ledger {
 
   public func hasProcessedFile(size: Int64) throws -> Bool {
     try read("looking up a file") { db in
-      try Bool.fetchOne(
-        db, sql: "SELECT EXISTS (SELECT 1 FROM files WHERE size = ? AND outcome = 'processed')", arguments: [size])
-        ?? false
+      try Bool.fetchOne(db, sql: LedgerQueries.knownSizeSQL(placeholder: { _ in "?1" }), arguments: [size]) ?? false
+    }
+  }
+
+  public func quarantinedFile(sha256: String) throws -> QuarantinedFile? {
+    try quarantined(sha256).first
+  }
+
+  public func quarantinedFiles() throws -> [QuarantinedFile] { try quarantined(nil) }
+
+  private func quarantined(_ sha256: String?) throws -> [QuarantinedFile] {
+    try read("reading the quarantine") { db in
+      try Row.fetchAll(db, sql: LedgerQueries.quarantinedSQL(placeholder: { _ in "?1" }), arguments: [sha256]).map {
+        QuarantinedFile(
+          sha256: $0[0], name: $0[1], runID: $0[2], reason: $0[3], recordedAt: $0[4])
+      }
+    }
+  }
+
+  public func releaseQuarantine(sha256: String) throws {
+    try write("releasing a quarantined file") { db in
+      try db.execute(sql: LedgerQueries.releaseSQL(placeholder: { _ in "?" }), arguments: [sha256])
     }
   }
 

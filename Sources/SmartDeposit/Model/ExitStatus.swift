@@ -9,6 +9,8 @@ public enum ExitStatus: Int32, Sendable, Equatable, CaseIterable {
   case dataError = 65
   /// An input (inbox, file, ledger) does not exist.
   case noInput = 66
+  /// A file could not be put where it was asked to go (it would replace another).
+  case cannotCreate = 73
   /// An I/O or ledger error stopped the work; nothing half-done was committed.
   case ioError = 74
   /// Another run holds the lock; nothing was done.

@@ -297,6 +297,18 @@ public struct RunPipeline {
     if let sha256, let earlier = try ledger.processedFile(sha256: sha256) {
       return duplicate(of: earlier, sha256: sha256)
     }
+    // With `on_success = "keep"` a refused file stays in the inbox: it is
+    // remembered by its content, not refused again every night, until it is
+    // fixed (new content) or released.
+    if config.onSuccess == .keep, let sha256, let earlier = try ledger.quarantinedFile(sha256: sha256) {
+      detail.sha256 = sha256
+      summary.files.duplicate += 1
+      detail.outcome = .duplicate
+      detail.reason =
+        "same content as \(earlier.name), quarantined by run \(earlier.runID) (\(earlier.reason)); "
+        + "fix it, or put the fixed copy back with `smartdeposit quarantine release \(earlier.name)`"
+      return detail
+    }
     do {
       if file.format == .transfer {
         let counts = try transfers.process(
@@ -344,7 +356,8 @@ public struct RunPipeline {
         try ledger.recordQuarantine(
           FileRecord(
             sha256: hash, name: file.name, format: file.format, sender: file.sender.name, runID: runID,
-            outcome: .quarantined, lines: 0, rejected: 0, reason: error.description, disposition: .quarantined))
+            outcome: .quarantined, lines: 0, rejected: 0, reason: error.description, disposition: .quarantined,
+            size: file.size))
         detail.movedTo = quarantine(file, error: error, runID: runID, summary: &summary)
       }
       return detail

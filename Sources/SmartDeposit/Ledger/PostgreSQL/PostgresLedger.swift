@@ -304,9 +304,36 @@ public final class PostgresLedger: Ledger {
     var binds = PostgresBindings()
     binds.append(Int(size))
     let rows = try session.query(
-      "SELECT EXISTS (SELECT 1 FROM files WHERE size = $1 AND outcome = 'processed')", binds,
-      operation: "looking up a file")
+      LedgerQueries.knownSizeSQL(placeholder: { "$\($0)" }), binds, operation: "looking up a file")
     return try rows.first?.makeRandomAccess()[0].decode(Bool.self) ?? false
+  }
+
+  public func quarantinedFile(sha256: String) throws -> QuarantinedFile? {
+    try quarantined(sha256).first
+  }
+
+  public func quarantinedFiles() throws -> [QuarantinedFile] { try quarantined(nil) }
+
+  private func quarantined(_ sha256: String?) throws -> [QuarantinedFile] {
+    var binds = PostgresBindings()
+    binds.append(sha256)
+    return try session.query(
+      LedgerQueries.quarantinedSQL(placeholder: { "$\($0)::text" }), binds, operation: "reading the quarantine"
+    ).map { row in
+      let cells = row.makeRandomAccess()
+      return QuarantinedFile(
+        sha256: try cells.string(0), name: try cells.string(1), runID: try cells.string(2),
+        reason: try cells.string(3), recordedAt: try cells.string(4))
+    }
+  }
+
+  public func releaseQuarantine(sha256: String) throws {
+    try transaction("releasing a quarantined file") {
+      var binds = PostgresBindings()
+      binds.append(sha256)
+      try session.query(
+        LedgerQueries.releaseSQL(placeholder: { "$\($0)" }), binds, operation: "releasing a quarantined file")
+    }
   }
 
   public func processedFile(sha256: String) throws -> ProcessedFile? {
