@@ -73,12 +73,61 @@ struct CommandTests {
       lines.first
         == "SampleOrders/ccw-orders-2026-11-28-corrections.csv:2: unknown-smart-account: Smart Account 'acme.co' is not in the registry"
     )
-    #expect(lines.count == 6)
+    #expect(lines.count == 7)
+    #expect(lines.last == "2 files, 14 lines, 6 problems")
     #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("var/ledger.sqlite").path))
     let clean = try runCommand(["check", "SampleOrders/ccw-orders-2026-11-27.xml"], in: folder)
     #expect(clean.status == 0)
-    let missing = try runCommand(["check", "nope.csv"], in: folder)
+    #expect(clean.standardOutput == "1 file, 7 lines, 0 problems\n")
+    // A missing argument does not stop the others from being checked.
+    let missing = try runCommand(
+      ["check", "nope.csv", "SampleOrders/ccw-orders-2026-11-28-corrections.csv"], in: folder)
     #expect(missing.status == 66)
+    let said = missing.standardOutput.split(separator: "\n").map(String.init)
+    #expect(said.first?.hasPrefix("nope.csv:0: missing: ") == true)
+    #expect(
+      said.contains { $0.hasPrefix("SampleOrders/ccw-orders-2026-11-28-corrections.csv:2: unknown-smart-account") })
+    #expect(said.last == "1 file, 7 lines, 7 problems")
+  }
+
+  @Test func checkTakesAFolderAndSeesWhatTheLedgerHolds() throws {
+    let folder = try sampleCopy()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    // Every order and transfer file of the sample, partners' folders included (not the accounts or SSM files).
+    let all = try runCommand(["check", "SampleOrders"], in: folder)
+    #expect(all.status == 65)
+    #expect(
+      all.standardOutput.split(separator: "\n").last == "10 files, 78 lines, 17 problems", "\(all.standardOutput)")
+    #expect(!all.standardOutput.contains("ssm-licenses.csv"))
+    // A transfer of held licences: against an empty ledger nothing is held; once the bulk load is in, it is.
+    let transfer = "SampleOrders/globalnet/more.transfer.csv"
+    try Data(
+      ("transfer_id,from_smart_account,web_order_id,line_number,quantity,to_smart_account,to_virtual_account\n"
+        + "GN-T-0100,holding.globalnet.example,98780000,1.0,5,acme.com,Campus\n").utf8
+    ).write(to: folder.appendingPathComponent(transfer))
+    let before = try runCommand(["check", transfer], in: folder)
+    #expect(before.status == 65)
+    #expect(before.standardOutput.contains("unknown-transfer-source"))
+    try FileManager.default.removeItem(at: folder.appendingPathComponent(transfer))
+    #expect(try runCommand(["run"], in: folder).status == 65)
+    try Data(
+      ("transfer_id,from_smart_account,web_order_id,line_number,quantity,to_smart_account,to_virtual_account\n"
+        + "GN-T-0100,holding.globalnet.example,98780000,1.0,5,acme.com,Campus\n").utf8
+    ).write(to: folder.appendingPathComponent(transfer))
+    let deposits = try runCommand(["balances", "--format", "json"], in: folder).standardOutput
+    let after = try runCommand(["check", transfer], in: folder)
+    #expect(after.status == 0, "\(after.standardOutput)")
+    #expect(after.standardOutput == "1 file, 1 line, 0 problems\n")
+    // More than is held is a problem, said with what is held.
+    try Data(
+      ("transfer_id,from_smart_account,web_order_id,line_number,quantity,to_smart_account,to_virtual_account\n"
+        + "GN-T-0101,holding.globalnet.example,98780000,2.0,41,acme.com,Campus\n").utf8
+    ).write(to: folder.appendingPathComponent(transfer))
+    let tooMuch = try runCommand(["check", transfer], in: folder)
+    #expect(tooMuch.status == 65)
+    #expect(tooMuch.standardOutput.contains("insufficient-held-quantity: only 40 of web order 98780000 line 2.0"))
+    // Checking changed nothing in the ledger.
+    #expect(try runCommand(["balances", "--format", "json"], in: folder).standardOutput == deposits)
   }
 
   @Test(arguments: Backend.tested)
