@@ -16,18 +16,19 @@ public enum MetricsFile {
   ) -> String {
     let registry = PrometheusCollectorRegistry()
     registry.makeGauge(
-      name: "smartdeposit_last_run_timestamp_seconds", help: "When the last run ended, in seconds since 1970."
+      descriptor: metric("last_run_timestamp_seconds", "When the last run ended, in seconds since 1970.")
     ).set(finishedAt.timeIntervalSince1970)
     if let totals {
       let lastSuccess = totals.lastSuccess.flatMap(Timestamp.parse)?.timeIntervalSince1970 ?? 0
       registry.makeGauge(
-        name: "smartdeposit_last_success_timestamp_seconds",
-        help: "When the last run that completed (exit 0 or 65) ended, in seconds since 1970; 0 if none has."
+        descriptor: metric(
+          "last_success_timestamp_seconds",
+          "When the last run that completed (exit 0 or 65) ended, in seconds since 1970; 0 if none has.")
       ).set(lastSuccess)
     }
-    registry.makeGauge(name: "smartdeposit_last_run_exit_code", help: "The exit code of the last run.")
+    registry.makeGauge(descriptor: metric("last_run_exit_code", "The exit code of the last run."))
       .set(Double(summary.exitCode))
-    registry.makeGauge(name: "smartdeposit_last_run_duration_seconds", help: "How long the last run took.")
+    registry.makeGauge(descriptor: metric("last_run_duration_seconds", "How long the last run took."))
       .set(durationSeconds)
     let files: [(String, Int)] = [
       ("processed", summary.files.processed), ("duplicate", summary.files.duplicate),
@@ -36,8 +37,7 @@ public enum MetricsFile {
     ]
     for (outcome, count) in files {
       registry.makeGauge(
-        name: "smartdeposit_last_run_files", labels: [("outcome", outcome)],
-        help: "Files of the last run by outcome."
+        descriptor: metric("last_run_files", "Files of the last run by outcome."), labels: [("outcome", outcome)]
       ).set(Double(count))
     }
     let lines: [(String, Int)] = [
@@ -46,22 +46,25 @@ public enum MetricsFile {
     ]
     for (outcome, count) in lines {
       registry.makeGauge(
-        name: "smartdeposit_last_run_lines", labels: [("outcome", outcome)],
-        help: "Order lines of the last run by outcome."
+        descriptor: metric("last_run_lines", "Order lines of the last run by outcome."), labels: [("outcome", outcome)]
       ).set(Double(count))
     }
     if let totals {
-      registry.makeCounter(name: "smartdeposit_deposits_total", help: "Deposit rows in the ledger.")
+      registry.makeCounter(descriptor: metric("deposits_total", "Deposit rows in the ledger."))
         .increment(by: Int64(totals.deposits))
+      registry.makeGauge(descriptor: metric("held_licenses", "Licences held in partners' holding accounts now.")).set(
+        Double(totals.held))
       registry.makeGauge(
-        name: "smartdeposit_held_licenses", help: "Licences held in partners' holding accounts now."
-      ).set(Double(totals.held))
-      registry.makeGauge(
-        name: "smartdeposit_held_over_age_licenses",
-        help: "Held licences deposited longer ago than policy.holding_max_age_days."
+        descriptor: metric(
+          "held_over_age_licenses", "Held licences deposited longer ago than policy.holding_max_age_days.")
       ).set(Double(totals.heldOverAge))
     }
     return registry.emitToString()
+  }
+
+  /// A metric of smartdeposit's namespace, with its help text.
+  private static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+    MetricNameDescriptor(namespace: "smartdeposit", metricName: name, unitName: "", helpText: help)
   }
 
   /// Replaces the file at `path` with `text`: written beside it, flushed, then renamed over it.
