@@ -69,6 +69,13 @@ struct XLSXOrderReaderTests {
     #expect(mac.first?.orderDate == "2026-11-28")
   }
 
+  @Test func theFirstWorksheetIsReadEvenAfterAChartSheet() throws {
+    let read = try lines(fixture("formats/workbook-chart-first.xlsx"))
+    #expect(read.map(\.webOrderID) == ["98770020"])
+    #expect(read.first?.quantity == "4")
+    #expect(read.first?.record == 2)
+  }
+
   @Test func aWorkbookSavedByLibreOfficeReadsLikeItsCSV() throws {
     let (csv, _) = try OrderSources.open(
       path: fixture("identity/ccw-export.csv"), displayName: "ccw-export.csv", format: .csv, limits: InputLimits())

@@ -157,9 +157,13 @@ final class WorkbookPackage {
     let relsPath =
       (folder.isEmpty ? "" : folder + "/") + "_rels/" + (workbookPath as NSString).lastPathComponent + ".rels"
     let relationships = archive[relsPath] != nil ? try readRelationships(relsPath, base: folder) : []
+    // The first sheet that is a worksheet (a chart sheet or a dialog sheet may come before it).
     var sheetPath: String?
-    if let id = workbook.firstSheetRelation, let target = relationships.first(where: { $0.id == id }) {
-      sheetPath = target.target
+    for id in workbook.sheetRelations {
+      if let target = relationships.first(where: { $0.id == id }), target.type.hasSuffix("/worksheet") {
+        sheetPath = target.target
+        break
+      }
     }
     if sheetPath == nil, archive["xl/worksheets/sheet1.xml"] != nil { sheetPath = "xl/worksheets/sheet1.xml" }
     guard let sheet = sheetPath, archive[sheet] != nil else {
@@ -279,14 +283,14 @@ final class RelationshipsHandler: XMLPartHandler {
   }
 }
 
-/// The workbook part: the first sheet's relationship id and the date system.
+/// The workbook part: its sheets' relationship ids in order, and the date system.
 final class WorkbookHandler: XMLPartHandler {
-  var firstSheetRelation: String?
+  var sheetRelations: [String] = []
   var date1904 = false
 
   func start(_ name: UnsafePointer<xmlChar>, attributes: Attributes, parser: XMLPartParser) {
-    if name.isNamed("sheet"), firstSheetRelation == nil {
-      firstSheetRelation = attributes.value("id", prefixed: true)
+    if name.isNamed("sheet"), sheetRelations.count < 4096 {
+      sheetRelations.append(attributes.value("id", prefixed: true))
     } else if name.isNamed("workbookPr") {
       let value = attributes.value("date1904").lowercased()
       date1904 = value == "1" || value == "true"

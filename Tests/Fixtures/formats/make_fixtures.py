@@ -5,6 +5,7 @@ and Python's zipfile. Run it from anywhere; it rewrites the files in place.
 
   workbook-typed.xlsx        openpyxl: every cell type and date format, 1900 dates
   workbook-1904.xlsx         openpyxl: the same dates in the 1904 date system
+  workbook-chart-first.xlsx  openpyxl: a chart sheet before the orders sheet
   ccw-export.xlsx            LibreOffice 7: ../identity/ccw-export.csv opened and saved
   ../hostile/xlsx-zip-bomb.xlsx          a sheet that inflates to 64 MiB of blanks (64 KiB on disk)
   ../hostile/xlsx-lying-sizes.xlsx       the same, its entry declaring 1 KiB
@@ -68,6 +69,21 @@ def typed(path, epoch_1904=False):
     workbook.save(path)
 
 
+def chart_first(path):
+    from openpyxl.chart import BarChart, Reference
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Orders"
+    sheet.append(HEADER)
+    sheet.append([98770020, None, None, None, 1, "C9300-NW-E-24", 4, "PERPETUAL", None, None, "acme.com", "Campus",
+                  None, None])
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=7, min_row=1, max_row=2), titles_from_data=True)
+    charts = workbook.create_chartsheet("Chart", 0)
+    charts.add_chart(chart)
+    workbook.save(path)
+
+
 def libreoffice(csv_path, out_dir):
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xlsx",
@@ -85,6 +101,7 @@ def rezip(source, destination, change):
 def main():
     typed(os.path.join(HERE, "workbook-typed.xlsx"))
     typed(os.path.join(HERE, "workbook-1904.xlsx"), epoch_1904=True)
+    chart_first(os.path.join(HERE, "workbook-chart-first.xlsx"))
     with tempfile.TemporaryDirectory() as work:
         libreoffice(os.path.join(HERE, "..", "identity", "ccw-export.csv"), work)
         shutil.copy(os.path.join(work, "ccw-export.xlsx"), os.path.join(HERE, "ccw-export.xlsx"))
