@@ -152,9 +152,15 @@ struct CommandTests {
     let drop = try TestDrop()
     try drop.dropFixture("quarantine/good.xml")
     let config = try drop.loadConfig()
-    let lock = try RunLock(ledgerPath: config.ledgerPath)
+    let lock = try RunLock(
+      ledgerPath: config.ledgerPath, holder: "pid 4242, run 20261130T021500Z-3f2a, started 2026-11-30T02:15:00Z")
     let blocked = try runCommand(["run"], in: drop.root)
     #expect(blocked.status == 75)
+    // The message says who holds the lock.
+    #expect(
+      blocked.standardError.contains(
+        "another run (pid 4242, run 20261130T021500Z-3f2a, started 2026-11-30T02:15:00Z) holds the lock "
+          + "\(config.ledgerPath).lock"), "\(blocked.standardError)")
     #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath))
     #expect(drop.files(in: drop.inbox) == ["good.xml"])
     withExtendedLifetime(lock) {}

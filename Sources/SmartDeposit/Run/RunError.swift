@@ -4,8 +4,8 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
   case inboxMissing(String)
   /// An input file named on the command line does not exist (66).
   case inputMissing(String)
-  /// Another run holds the lock (75).
-  case locked(String)
+  /// Another run holds the lock (75); `holder` is what it wrote there (pid, run id, start).
+  case locked(String, holder: String)
   /// An I/O or ledger failure stopped the run (74).
   case io(String)
   /// A read-only command found no ledger where the configuration points (66).
@@ -15,7 +15,10 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     switch self {
     case .inboxMissing(let path): "the inbox \(path) does not exist or is not a folder"
     case .inputMissing(let path): "\(path): no such file"
-    case .locked(let path): "another run holds the lock \(path); nothing was done"
+    case .locked(let path, let holder):
+      holder.isEmpty
+        ? "another run holds the lock \(path); nothing was done"
+        : "another run (\(holder)) holds the lock \(path); nothing was done"
     case .io(let message): message
     case .ledgerMissing(let path, let key, let config):
       "no ledger at \(path) (\(key) in \(config)); a run, a transfer or `accounts sync` creates it"

@@ -7,8 +7,10 @@ public final class RunLock {
   public let path: String
   private let descriptor: Int32
 
-  /// Takes the lock, waiting up to `waitSeconds` (0: not at all).
-  public init(ledgerPath: String, waitSeconds: Double = 0) throws(RunError) {
+  /// Takes the lock, waiting up to `waitSeconds` (0: not at all). `holder`
+  /// says who holds it (pid, run id, start), written into the lock file for
+  /// whoever finds it held.
+  public init(ledgerPath: String, waitSeconds: Double = 0, holder: String = "") throws(RunError) {
     path = ledgerPath + ".lock"
     try? FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -24,16 +26,19 @@ public final class RunLock {
         throw .io("cannot lock \(path): \(String(cString: strerror(reason)))")
       }
       if Date() >= deadline {
+        var bytes = [UInt8](repeating: 0, count: 512)
+        let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         close(fd)
-        throw .locked(path)
+        let written = count > 0 ? String(decoding: bytes[0..<count], as: UTF8.self) : ""
+        throw .locked(path, holder: written.trimmingCharacters(in: .whitespacesAndNewlines))
       }
       usleep(50_000)
     }
     descriptor = fd
-    // The holder's pid, for an operator looking at the lock file.
-    let pid = "\(getpid())\n"
+    // Who holds it, for the run that finds it held and for an operator looking at the file.
+    let text = (holder.isEmpty ? "pid \(getpid())" : holder) + "\n"
     _ = ftruncate(fd, 0)
-    _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+    _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
   }
 
   deinit {

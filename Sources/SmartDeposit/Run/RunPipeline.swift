@@ -46,9 +46,14 @@ public struct RunPipeline {
   public func run() throws -> RunResult {
     // SQLite: one run at a time, under a lock beside the ledger. PostgreSQL:
     // runs side by side, each file claimed by one of them.
+    let started = Date()
+    let startedAt = Timestamp.format(started)
+    let runID = Self.makeRunID(now: started)
     var lock: RunLock?
     if case .sqlite(let path) = config.ledger {
-      lock = try RunLock(ledgerPath: path, waitSeconds: options.waitSeconds)
+      lock = try RunLock(
+        ledgerPath: path, waitSeconds: options.waitSeconds,
+        holder: "pid \(getpid()), run \(runID), started \(startedAt)")
     }
     defer { withExtendedLifetime(lock) {} }
     var isDirectory: ObjCBool = false
@@ -58,9 +63,6 @@ public struct RunPipeline {
     guard FileManager.default.fileExists(atPath: config.accountsFile) else {
       throw RunError.inputMissing(config.accountsFile)
     }
-    let started = Date()
-    let startedAt = Timestamp.format(started)
-    let runID = Self.makeRunID(now: started)
     runLog.setRunID(runID)
     let report: RunReportWriter
     do {
