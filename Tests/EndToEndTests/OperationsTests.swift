@@ -334,13 +334,14 @@ struct OperationsTests {
     let runs = try #require(
       try JSONSerialization.jsonObject(with: Data(history.standardOutput.utf8)) as? [[String: Any]])
     #expect(runs.count == 2)
-    guard runs.count == 2 else { return }
-    let failed = runs[0]
+    // Both runs may start within the same second: found by id, not by place.
+    let runID = try #require(summary["run_id"] as? String)
+    guard runs.count == 2, let completed = runs.first(where: { $0["run_id"] as? String == runID }),
+      let failed = runs.first(where: { $0["run_id"] as? String != runID })
+    else { return }
     #expect(failed["status"] as? String == "failed")
     #expect(failed["exit_code"] as? Int == 74)
     #expect((failed["cause"] as? String)?.contains("not-a-file") == true)
-    let completed = runs[1]
-    #expect(completed["run_id"] as? String == summary["run_id"] as? String)
     #expect(completed["status"] as? String == "completed")
     #expect(completed["exit_code"] as? Int == 65)
     #expect(completed["started_at"] as? String == summary["started_at"] as? String)
