@@ -10,7 +10,7 @@ struct SmartDepositCommand: ParsableCommand {
     version: "smartdeposit \(SmartDepositVersion.current)",
     subcommands: [
       RunCommand.self, CheckCommand.self, AccountsCommand.self, BalancesCommand.self, TransferCommand.self,
-      ReconcileCommand.self, RunsCommand.self, LedgerCommand.self, QuarantineCommand.self,
+      ReconcileCommand.self, RunsCommand.self, ReportCommand.self, LedgerCommand.self, QuarantineCommand.self,
     ])
 }
 

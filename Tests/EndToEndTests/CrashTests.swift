@@ -70,6 +70,36 @@ struct CrashTests {
     return found
   }
 
+  /// What every published report of a drop's runs lists, after `report
+  /// RUN-ID` has rebuilt each run that has no report folder: rejected lines
+  /// by (file, record) and deposited lines by identity.
+  struct Reported: Equatable {
+    var rejects: Set<String> = []
+    var deposits: Set<LineIdentity> = []
+  }
+
+  static func reported(in folder: URL) throws -> Reported {
+    let reports = folder.appendingPathComponent("var/reports")
+    let runs = try runCommand(["runs", "--json", "--limit", "1000"], in: folder)
+    let history = try JSONDecoder().decode([RunRecord].self, from: Data(runs.standardOutput.utf8))
+    for run in history where !FileManager.default.fileExists(atPath: reports.appendingPathComponent(run.id).path) {
+      let rebuilt = try runCommand(["report", run.id], in: folder)
+      #expect(rebuilt.status == 0, "report \(run.id): \(rebuilt.standardError)")
+    }
+    var found = Reported()
+    for run in try FileManager.default.contentsOfDirectory(atPath: reports.path) where !run.hasPrefix(".") {
+      let rejects = parseCSV(
+        try String(contentsOf: reports.appendingPathComponent("\(run)/rejects.csv"), encoding: .utf8))
+      for row in rejects.dropFirst() where row.count > 1 { found.rejects.insert(row[0] + ":" + row[1]) }
+      let deposits = parseCSV(
+        try String(contentsOf: reports.appendingPathComponent("\(run)/deposits.csv"), encoding: .utf8))
+      for row in deposits.dropFirst() where row.count > 3 {
+        found.deposits.insert(LineIdentity(webOrderID: row[2], lineNumber: row[3]))
+      }
+    }
+    return found
+  }
+
   /// With PostgreSQL, a killed run's claims and lease lapse only after the
   /// claim timeout: the next run waits that long, so fewer points are killed.
   @Test(arguments: Backend.tested)
@@ -95,6 +125,9 @@ struct CrashTests {
     #expect(clean.status == 65)
     let expected = try Self.state(of: reference)
     #expect(expected.deposits > 10_000)
+    let expectedReports = try Self.reported(in: reference)
+    #expect(expectedReports.deposits.count == expected.deposits)
+    #expect(expectedReports.rejects.count > 100)
 
     var killedWhileRunning = 0
     var instants: Set<Int> = []
@@ -155,6 +188,14 @@ struct CrashTests {
       let again = try runCommand(["run", "--json"], in: folder)
       #expect(again.status == 0)
       #expect(try Self.state(of: folder) == expected)
+      // Nothing goes unreported: every line the clean run reported is in
+      // some report of these runs (rebuilt from the ledger where a run died
+      // before it published one).
+      let seen = try Self.reported(in: folder)
+      let lostRejects = expectedReports.rejects.subtracting(seen.rejects)
+      let lostDeposits = expectedReports.deposits.subtracting(seen.deposits)
+      #expect(lostRejects.isEmpty, "kill \(point): \(lostRejects.count) rejected lines in no report")
+      #expect(lostDeposits.isEmpty, "kill \(point): \(lostDeposits.count) deposited lines in no report")
     }
     #expect(killedWhileRunning >= points * 8 / 10, "only \(killedWhileRunning) kills hit a running process")
     print(

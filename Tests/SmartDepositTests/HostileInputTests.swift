@@ -169,7 +169,7 @@ struct HostileInputTests {
     // Every CSV the program wrote parses back to the right shape.
     let deposits = try drop.report(result, "deposits.csv")
     #expect(deposits.count == names.count + 1)
-    #expect(deposits.allSatisfy { $0.count == 12 })
+    #expect(deposits.allSatisfy { $0.count == DepositRowFormatter.header.count })
   }
 
   @Test func aNameClashInTheArchiveNeverOverwrites() throws {

@@ -31,7 +31,12 @@ struct PipelineTests {
     try drop.dropFixture("lines/\(name).csv", as: fileName)
     let result = try drop.run()
     let rejects = try drop.report(result, "rejects.csv")
-    #expect(rejects.first == ["file", "record", "web_order_id", "line_number", "code", "message"])
+    // SPEC §4's columns in their order, then the order's context and the line as written.
+    #expect(
+      rejects.first == [
+        "file", "record", "web_order_id", "line_number", "code", "message", "purchase_order", "sales_order",
+        "end_customer", "order_date", "sku", "quantity", "smart_account", "virtual_account",
+      ])
     var found: [Int: String] = [:]
     for row in rejects.dropFirst() {
       #expect(row[0] == fileName)

@@ -59,18 +59,19 @@ struct ReportTests {
   @Test(arguments: Backend.tested)
   func depositsReportHasTheContractHeaderAndRegistrySpelling(backend: Backend) throws {
     let drop = try TestDrop(backend: backend)
-    try drop.drop("o.csv", "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU,5,TERM,12,2026-12-01,ACME.COM,campus-east,,\n")
+    try drop.drop(
+      "o.csv", "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU,5,TERM,12,2026-12-01,ACME.COM,campus-east,Acme Corp,\n")
     let result = try drop.run()
     let rows = try drop.report(result, "deposits.csv")
     #expect(
       rows[0] == [
         "run_id", "file", "web_order_id", "line_number", "sku", "quantity", "license_type", "term_months", "start_date",
-        "smart_account", "virtual_account", "status",
+        "smart_account", "virtual_account", "status", "purchase_order", "sales_order", "end_customer", "order_date",
       ])
     #expect(
       rows[1] == [
         result.summary.runID, "o.csv", "1", "1.0", "SKU", "5", "TERM", "12", "2026-12-01", "acme.com", "Campus-East",
-        "available",
+        "available", "P", "S", "Acme Corp", "2026-11-27",
       ])
   }
 

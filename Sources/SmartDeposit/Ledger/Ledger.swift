@@ -234,6 +234,48 @@ public struct FileRecord: Sendable, Equatable {
   }
 }
 
+/// What became of one file in one run, as the ledger keeps it: the files a
+/// run recorded (processed, quarantined) and those it only saw (duplicate,
+/// not ready, stale, unreadable), so that its reports can be rebuilt.
+public struct RunFileEntry: Sendable, Equatable {
+  public var name: String
+  public var sha256: String
+  public var format: String
+  public var sender: String
+  public var outcome: RunSummary.FileRunOutcome
+  public var reason: String
+  public var lines: Int
+  public var rejected: Int
+  public var deposited: Int
+  /// How long a stale file had been waiting, in hours.
+  public var ageHours: Double?
+
+  public init(
+    name: String, sha256: String = "", format: String = "", sender: String = "",
+    outcome: RunSummary.FileRunOutcome, reason: String = "", lines: Int = 0, rejected: Int = 0, deposited: Int = 0,
+    ageHours: Double? = nil
+  ) {
+    self.name = name
+    self.sha256 = sha256
+    self.format = format
+    self.sender = sender
+    self.outcome = outcome
+    self.reason = reason
+    self.lines = lines
+    self.rejected = rejected
+    self.deposited = deposited
+    self.ageHours = ageHours
+  }
+
+  /// A file's outcome in a run's summary.
+  public init(_ detail: RunSummary.FileDetail) {
+    self.init(
+      name: detail.name, sha256: detail.sha256, format: detail.format, sender: detail.sender,
+      outcome: detail.outcome, reason: detail.reason, lines: detail.lines, rejected: detail.rejected,
+      deposited: detail.deposited)
+  }
+}
+
 /// Available and held quantity of one SKU in one Virtual Account.
 public struct Balance: Sendable, Equatable, Codable {
   public var smartAccount: String
@@ -352,6 +394,20 @@ public protocol Ledger: AnyObject {
   func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T
   /// Records a quarantined file (no deposits).
   func recordQuarantine(_ file: FileRecord) throws
+  /// Notes the files a run saw and did not deposit (duplicate, not ready,
+  /// stale, unreadable), for its reports to be rebuilt later.
+  func recordRunFiles(runID: String, _ entries: [RunFileEntry]) throws
+  /// The run with this id, or nil.
+  func run(id: String) throws -> RunRecord?
+  /// Every file of a run: those it recorded, then those it only saw.
+  func filesOfRun(id: String) throws -> [RunFileEntry]
+  /// Every deposit the run's files made, file by file in record order,
+  /// with the file's name.
+  func depositsOfRun(id: String, _ body: (_ file: String, Deposit) throws -> Void) throws
+  /// Every reject of the run's files, file by file in record order.
+  func rejectsOfRun(id: String, _ body: (Reject) throws -> Void) throws
+  /// Transfers the run applied, and their licences.
+  func transfersOfRun(id: String) throws -> (applied: Int, quantity: Int)
   /// Balances per SA, VA and SKU, derived from the journal of movements.
   func balances() throws -> [Balance]
   /// Number of deposits in the ledger.

@@ -2,7 +2,8 @@ import GRDB
 import PostgresNIO
 
 /// `smartdeposit ledger copy`: moves an embedded SQLite ledger, everything
-/// in it (registry, runs, files, deposits, transfers, rejects), into an
+/// in it (registry, runs, files, deposits, transfers, rejects, the files
+/// each run saw), into an
 /// empty PostgreSQL ledger, in one transaction: the copy is whole or not at all.
 public enum LedgerCopy {
   /// A table, its columns, and the SQL type each column is cast to (nil: text).
@@ -49,7 +50,14 @@ public enum LedgerCopy {
       columns: numbers("id") + text("run_id") + numbers("file_id")
         + text("file") + numbers("record")
         + text("web_order_id", "line_number", "order_key", "line_key", "code", "message", "sku") + numbers("quantity")
-        + text("smart_account"),
+        + text(
+          "smart_account", "virtual_account", "quantity_written", "purchase_order", "sales_order", "end_customer",
+          "order_date"),
+      serial: true),
+    Table(
+      name: "run_files",
+      columns: numbers("id") + text("run_id", "name", "sha256", "format", "sender", "outcome", "reason")
+        + [("age_hours", "double precision")],
       serial: true),
   ]
 

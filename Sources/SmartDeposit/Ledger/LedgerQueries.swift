@@ -48,6 +48,139 @@ enum LedgerQueries {
     ALTER TABLE runs ADD COLUMN cause TEXT NOT NULL DEFAULT '';
     """
 
+  /// What the reports show of a rejected line (the order's context and the
+  /// line as its file wrote it), and the files a run saw but did not
+  /// deposit, so that any run's reports can be rebuilt from the ledger.
+  static let reportContextMigrationSQL = """
+    ALTER TABLE rejects ADD COLUMN virtual_account TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rejects ADD COLUMN quantity_written TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rejects ADD COLUMN purchase_order TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rejects ADD COLUMN sales_order TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rejects ADD COLUMN end_customer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rejects ADD COLUMN order_date TEXT NOT NULL DEFAULT '';
+    UPDATE rejects SET quantity_written = COALESCE(CAST(quantity AS TEXT), '');
+    CREATE INDEX files_by_run ON files(run_id);
+    """
+
+  /// The files a run saw and did not deposit (duplicates, not ready, stale,
+  /// unreadable); `idColumn` spells the backend's generated key.
+  static func runFilesTableSQL(idColumn: String) -> String {
+    """
+    CREATE TABLE run_files (
+      id \(idColumn),
+      run_id TEXT NOT NULL,
+      name TEXT NOT NULL,
+      sha256 TEXT NOT NULL DEFAULT '',
+      format TEXT NOT NULL DEFAULT '',
+      sender TEXT NOT NULL DEFAULT '',
+      outcome TEXT NOT NULL,
+      reason TEXT NOT NULL DEFAULT '',
+      age_hours DOUBLE PRECISION
+    );
+    CREATE INDEX run_files_by_run ON run_files(run_id, id);
+    """
+  }
+
+  /// `INSERT` of one `run_files` row; parameters in `RunFileEntry` order.
+  static func insertRunFileSQL(placeholder: (Int) -> String) -> String {
+    let values = (1...8).map(placeholder).joined(separator: ", ")
+    return "INSERT INTO run_files(run_id, name, sha256, format, sender, outcome, reason, age_hours) VALUES (\(values))"
+  }
+
+  /// Every file of run parameter 1: those it recorded (processed,
+  /// quarantined), then those it only saw, each in the order it met them.
+  /// A transfer file's `deposited` is the transfers it applied, as in `summary.json`.
+  static func runFilesSQL(placeholder: (Int) -> String) -> String {
+    let run = placeholder(1)
+    return """
+      SELECT name, sha256, format, sender, outcome, reason, lines, rejected, deposited, age_hours FROM (
+        SELECT name, sha256, format, sender, outcome, reason, lines, rejected,
+               CASE WHEN format = 'transfer' THEN (SELECT CAST(COUNT(*) AS BIGINT) FROM transfers t WHERE t.file_id = files.id)
+                    ELSE CAST(deposited AS BIGINT) END AS deposited,
+               CAST(NULL AS DOUBLE PRECISION) AS age_hours, id, 0 AS kind
+          FROM files WHERE run_id = \(run)
+        UNION ALL
+        SELECT name, sha256, format, sender, outcome, reason, 0, 0, CAST(0 AS BIGINT), age_hours, id, 1
+          FROM run_files WHERE run_id = \(run)) AS seen
+       ORDER BY kind, id
+      """
+  }
+
+  /// A run-file entry from a row of `runFilesSQL`.
+  static func runFileEntry(
+    name: String, sha256: String, format: String, sender: String, outcome: String, reason: String, lines: Int,
+    rejected: Int, deposited: Int, ageHours: Double?
+  ) -> RunFileEntry {
+    RunFileEntry(
+      name: name, sha256: sha256, format: format, sender: sender,
+      outcome: RunSummary.FileRunOutcome(rawValue: outcome) ?? .unreadable, reason: reason, lines: lines,
+      rejected: rejected, deposited: deposited, ageHours: ageHours)
+  }
+
+  /// The counts a run that died had committed, from its files: what
+  /// `runs` shows of it instead of zeros. Set when the run is marked died.
+  static let diedRunCountsSQL = """
+    files_processed = (SELECT COUNT(*) FROM files f WHERE f.run_id = runs.id AND f.outcome = 'processed'),
+    files_quarantined = (SELECT COUNT(*) FROM files f WHERE f.run_id = runs.id AND f.outcome = 'quarantined'),
+    files_duplicate = (SELECT COUNT(*) FROM run_files r WHERE r.run_id = runs.id AND r.outcome = 'duplicate'),
+    files_not_ready = (SELECT COUNT(*) FROM run_files r WHERE r.run_id = runs.id AND r.outcome = 'not-ready'),
+    files_stale = (SELECT COUNT(*) FROM run_files r WHERE r.run_id = runs.id AND r.outcome = 'stale'),
+    lines_read = (SELECT COALESCE(SUM(f.lines), 0) FROM files f
+                   WHERE f.run_id = runs.id AND f.outcome = 'processed' AND f.format <> 'transfer'),
+    lines_deposited = (SELECT COALESCE(SUM(f.deposited), 0) FROM files f
+                        WHERE f.run_id = runs.id AND f.outcome = 'processed'),
+    lines_rejected = (SELECT COALESCE(SUM(f.rejected), 0) FROM files f
+                       WHERE f.run_id = runs.id AND f.outcome = 'processed' AND f.format <> 'transfer')
+    """
+
+  /// The columns a reject is read from, in `reject(_:)`'s order.
+  static let rejectColumns = """
+    file, record, web_order_id, line_number, code, message, sku, quantity_written, smart_account, virtual_account, \
+    purchase_order, sales_order, end_customer, order_date
+    """
+
+  /// A reject from a row of `rejectColumns`: `text(n)` reads column n as
+  /// text, `record` is column 1.
+  static func reject(record: Int, _ text: (Int) throws -> String) rethrows -> Reject {
+    Reject(
+      file: try text(0), record: record, webOrderID: try text(2), lineNumber: try text(3),
+      code: RejectCode(rawValue: try text(4)) ?? .malformedRecord, message: try text(5),
+      written: WrittenLine(
+        sku: try text(6), quantity: try text(7), smartAccount: try text(8), virtualAccount: try text(9),
+        purchaseOrder: try text(10), salesOrder: try text(11), endCustomer: try text(12), orderDate: try text(13)))
+  }
+
+  /// The rejects of run parameter 1's files, file by file, in record order.
+  static func rejectsOfRunSQL(placeholder: (Int) -> String) -> String {
+    let columns = rejectColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    return """
+      SELECT \(columns.joined(separator: ", "))
+        FROM files f JOIN rejects r ON r.file_id = f.id
+       WHERE f.run_id = \(placeholder(1)) AND f.outcome = 'processed'
+       ORDER BY f.id, r.record, r.id
+      """
+  }
+
+  /// The deposits of run parameter 1's files, file by file, in record
+  /// order: `depositColumns` (prefixed `d.`), then the file's name.
+  static func depositsOfRunSQL(depositColumns: String, placeholder: (Int) -> String) -> String {
+    let columns = depositColumns.split(separator: ",").map { "d." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    return """
+      SELECT \(columns.joined(separator: ", ")), f.name
+        FROM files f JOIN deposits d ON d.file_id = f.id
+       WHERE f.run_id = \(placeholder(1)) AND f.outcome = 'processed'
+       ORDER BY f.id, d.record
+      """
+  }
+
+  /// Transfers applied by run parameter 1, and their licences.
+  static func transfersOfRunSQL(placeholder: (Int) -> String) -> String {
+    """
+    SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM transfers
+     WHERE run_id = \(placeholder(1))
+    """
+  }
+
   /// The columns a `RunRecord` is read from, in `runRecord`'s order.
   static let runColumns =
     "id, started_at, finished_at, status, exit_code, host, pid, cause, " + RunCounts.columns.joined(separator: ", ")
@@ -116,8 +249,8 @@ enum LedgerQueries {
     let since = placeholder(1)
     let until = placeholder(2)
     return """
-      SELECT r.web_order_id, r.line_number, r.sku, r.smart_account, r.quantity, r.code,
-             substr(COALESCE(runs.started_at, ''), 1, 10) AS day, f.sender
+      SELECT r.web_order_id, r.line_number, r.sku, lower(r.smart_account), r.quantity, r.code,
+             substr(COALESCE(runs.started_at, ''), 1, 10) AS day, f.sender, r.virtual_account
         FROM rejects r
         JOIN files f ON f.id = r.file_id AND f.format <> 'transfer'
         LEFT JOIN runs ON runs.id = r.run_id
@@ -151,10 +284,11 @@ enum LedgerQueries {
 
   static func rejectedLine(
     webOrderID: String, lineNumber: String, sku: String, smartAccount: String, quantity: Int?, code: String,
-    day: String, source: String
+    day: String, source: String, virtualAccount: String
   ) -> ReconciliationLine {
     ReconciliationLine(
-      webOrderID: webOrderID, lineNumber: lineNumber, sku: sku, smartAccount: smartAccount, virtualAccount: "",
+      webOrderID: webOrderID, lineNumber: lineNumber, sku: sku, smartAccount: smartAccount,
+      virtualAccount: virtualAccount,
       ordered: quantity ?? 0, deposited: 0, transferred: 0, held: 0, status: "rejected", reason: code, date: day,
       source: source)
   }

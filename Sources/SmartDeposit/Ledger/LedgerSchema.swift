@@ -133,6 +133,11 @@ enum LedgerSchema {
     migrator.registerMigration("v6-run-counts") { db in
       try db.execute(sql: LedgerQueries.runCountsMigrationSQL)
     }
+    migrator.registerMigration("v7-report-context") { db in
+      try db.execute(
+        sql: LedgerQueries.reportContextMigrationSQL
+          + "\n" + LedgerQueries.runFilesTableSQL(idColumn: "INTEGER PRIMARY KEY"))
+    }
     return migrator
   }
 

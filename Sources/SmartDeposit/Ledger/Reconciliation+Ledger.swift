@@ -71,7 +71,7 @@ extension SQLiteLedger {
         lines.append(
           LedgerQueries.rejectedLine(
             webOrderID: row[0], lineNumber: row[1], sku: row[2], smartAccount: row[3], quantity: row[4], code: row[5],
-            day: row[6], source: row[7]))
+            day: row[6], source: row[7], virtualAccount: row[8]))
       }
       return LedgerQueries.sorted(lines)
     }

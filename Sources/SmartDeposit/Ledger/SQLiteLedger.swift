@@ -201,9 +201,14 @@ public final class SQLiteLedger: Ledger {
   /// so none of them is alive.
   public func startRun(_ run: RunStart) throws -> [RunRecord] {
     try write("starting the run") { db in
-      let died = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = 'running' ORDER BY started_at").map(
-        Self.runRecord)
-      try db.execute(sql: "UPDATE runs SET status = 'died' WHERE status = 'running'")
+      let running = try String.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'running'")
+        .map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ", ")
+      // A died run keeps the counts of what it had committed.
+      try db.execute(
+        sql: "UPDATE runs SET status = 'died', \(LedgerQueries.diedRunCountsSQL) WHERE status = 'running'")
+      let died = try Row.fetchAll(
+        db, sql: "SELECT \(LedgerQueries.runColumns) FROM runs WHERE id IN (\(running)) ORDER BY started_at, rowid"
+      ).map(Self.runRecord)
       try db.execute(
         sql: "INSERT INTO runs(id, started_at, status, pid, host) VALUES (?, ?, 'running', ?, ?)",
         arguments: [run.id, run.startedAt, run.pid, run.host])
@@ -245,6 +250,62 @@ public final class SQLiteLedger: Ledger {
       status: RunStatus(rawValue: row["status"]) ?? .failed, exitCode: row["exit_code"],
       counts: RunCounts(values: RunCounts.columns.map { row[$0] ?? 0 }, cause: row["cause"] ?? ""),
       host: row["host"] ?? "", pid: row["pid"])
+  }
+
+  // MARK: What a run saw, for its reports
+
+  public func recordRunFiles(runID: String, _ entries: [RunFileEntry]) throws {
+    guard !entries.isEmpty else { return }
+    try write("recording the files of the run") { db in
+      let statement = try db.cachedStatement(sql: LedgerQueries.insertRunFileSQL(placeholder: { "?\($0)" }))
+      for entry in entries {
+        try statement.execute(arguments: [
+          runID, entry.name, entry.sha256, entry.format, entry.sender, entry.outcome.rawValue, entry.reason,
+          entry.ageHours,
+        ])
+      }
+    }
+  }
+
+  public func run(id: String) throws -> RunRecord? {
+    try read("reading the run history") { db in
+      try Row.fetchOne(db, sql: "SELECT \(LedgerQueries.runColumns) FROM runs WHERE id = ?", arguments: [id])
+        .map(Self.runRecord)
+    }
+  }
+
+  public func filesOfRun(id: String) throws -> [RunFileEntry] {
+    try read("reading the files of run \(id)") { db in
+      try Row.fetchAll(db, sql: LedgerQueries.runFilesSQL(placeholder: { "?\($0)" }), arguments: [id]).map {
+        LedgerQueries.runFileEntry(
+          name: $0[0], sha256: $0[1], format: $0[2], sender: $0[3], outcome: $0[4], reason: $0[5], lines: $0[6],
+          rejected: $0[7], deposited: $0[8], ageHours: $0[9])
+      }
+    }
+  }
+
+  public func depositsOfRun(id: String, _ body: (String, Deposit) throws -> Void) throws {
+    try read("reading the deposits of run \(id)") { db in
+      let sql = LedgerQueries.depositsOfRunSQL(
+        depositColumns: SQLiteDepositSession.depositColumns, placeholder: { "?\($0)" })
+      let cursor = try Row.fetchCursor(db, sql: sql, arguments: [id])
+      while let row = try cursor.next() { try body(row[16], SQLiteDepositSession.deposit(from: row)) }
+    }
+  }
+
+  public func rejectsOfRun(id: String, _ body: (Reject) throws -> Void) throws {
+    try read("reading the rejects of run \(id)") { db in
+      let cursor = try Row.fetchCursor(
+        db, sql: LedgerQueries.rejectsOfRunSQL(placeholder: { "?\($0)" }), arguments: [id])
+      while let row = try cursor.next() { try body(SQLiteDepositSession.reject(from: row)) }
+    }
+  }
+
+  public func transfersOfRun(id: String) throws -> (applied: Int, quantity: Int) {
+    try read("reading the transfers of run \(id)") { db in
+      let row = try Row.fetchOne(db, sql: LedgerQueries.transfersOfRunSQL(placeholder: { "?\($0)" }), arguments: [id])
+      return (row?[0] ?? 0, row?[1] ?? 0)
+    }
   }
 
   // MARK: Files
@@ -451,8 +512,9 @@ final class SQLiteDepositSession: DepositSession {
     insertReject = try db.makeStatement(
       sql: """
         INSERT INTO rejects(run_id, file_id, file, record, web_order_id, line_number, code, message, sku, quantity,
-          smart_account, order_key, line_key)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          smart_account, order_key, line_key, quantity_written, virtual_account, purchase_order, sales_order,
+          end_customer, order_date)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
   }
 
@@ -579,10 +641,17 @@ final class SQLiteDepositSession: DepositSession {
     } else {
       sqlite3_bind_null(statement, 10)
     }
-    text(11, reject.smartAccount)
+    let written = reject.written
+    text(11, written.smartAccount)
     let identity = LineIdentity(webOrderID: reject.webOrderID, lineNumber: reject.lineNumber)
     text(12, identity.order)
     text(13, identity.line)
+    text(14, written.quantity)
+    text(15, written.virtualAccount)
+    text(16, written.purchaseOrder)
+    text(17, written.salesOrder)
+    text(18, written.endCustomer)
+    text(19, written.orderDate)
     let code = sqlite3_step(statement)
     sqlite3_reset(statement)
     guard code == SQLITE_DONE else {
@@ -657,18 +726,14 @@ final class SQLiteDepositSession: DepositSession {
 
   func rejectsOfThisFile(_ body: (Reject) throws -> Void) throws {
     let cursor = try Row.fetchCursor(
-      db,
-      sql: """
-        SELECT file, record, web_order_id, line_number, code, message, sku, quantity, smart_account
-        FROM rejects WHERE file_id = ? ORDER BY record, id
-        """, arguments: [fileID])
-    while let row = try cursor.next() {
-      try body(
-        Reject(
-          file: row[0], record: row[1], webOrderID: row[2], lineNumber: row[3],
-          code: RejectCode(rawValue: row[4]) ?? .malformedRecord, message: row[5], sku: row[6], quantity: row[7],
-          smartAccount: row[8]))
-    }
+      db, sql: "SELECT \(LedgerQueries.rejectColumns) FROM rejects WHERE file_id = ? ORDER BY record, id",
+      arguments: [fileID])
+    while let row = try cursor.next() { try body(Self.reject(from: row)) }
+  }
+
+  /// A reject from a row of `LedgerQueries.rejectColumns`.
+  static func reject(from row: Row) -> Reject {
+    LedgerQueries.reject(record: row[1]) { row[$0] ?? "" }
   }
 
   /// The columns `deposit(from:)` reads, in its order.

@@ -7,6 +7,7 @@ public final class RunReportWriter: ReportSink {
   public let runID: String
   public let finalFolder: String
   public let partialFolder: String
+  private let reportsDir: String
   private let deposits: BufferedFileWriter
   private let rejects: BufferedFileWriter
   /// Quantities per SA/VA for the HTML page's chart: bounded by the registry's size.
@@ -15,12 +16,15 @@ public final class RunReportWriter: ReportSink {
   private(set) var firstRejects: [Reject] = []
   static let htmlRejectLimit = 2000
 
-  public static let rejectsHeader = ["file", "record", "web_order_id", "line_number", "code", "message"]
+  /// Whether `finish` replaces a report folder already there (a rebuild).
+  private let replacing: Bool
 
   /// Creates the partial folder and opens the CSV reports; fails early when
   /// the reports folder cannot be written.
-  public init(reportsDir: String, runID: String) throws {
+  public init(reportsDir: String, runID: String, replacing: Bool = false) throws {
     self.runID = runID
+    self.replacing = replacing
+    self.reportsDir = reportsDir
     finalFolder = (reportsDir as NSString).appendingPathComponent(runID)
     partialFolder = (reportsDir as NSString).appendingPathComponent(".\(runID).partial")
     do {
@@ -31,7 +35,7 @@ public final class RunReportWriter: ReportSink {
     deposits = try BufferedFileWriter(path: (partialFolder as NSString).appendingPathComponent("deposits.csv"))
     rejects = try BufferedFileWriter(path: (partialFolder as NSString).appendingPathComponent("rejects.csv"))
     try deposits.write(CSVFormatter.row(DepositRowFormatter.header))
-    try rejects.write(CSVFormatter.row(Self.rejectsHeader))
+    try rejects.write(CSVFormatter.row(RejectRowFormatter.header))
   }
 
   /// Where the current file's rows start, to take them back if the file is not committed.
@@ -82,10 +86,7 @@ public final class RunReportWriter: ReportSink {
   }
 
   public func reject(_ reject: Reject) throws {
-    try rejects.write(
-      CSVFormatter.row([
-        reject.file, String(reject.record), reject.webOrderID, reject.lineNumber, reject.code.rawValue, reject.message,
-      ]))
+    try rejects.write(RejectRowFormatter.row(reject))
     if firstRejects.count < Self.htmlRejectLimit { firstRejects.append(reject) }
   }
 
@@ -105,6 +106,18 @@ public final class RunReportWriter: ReportSink {
     }
     let html = RunReportPage(summary: summary, totalsByAccount: totals, rejects: firstRejects).render()
     try FileMover.writeDurably(html, to: (partialFolder as NSString).appendingPathComponent("report.html"))
+    // A rebuild moves the old folder aside first, then removes it: the
+    // folder is complete at every instant but the one between two renames.
+    let replaced = (reportsDir as NSString).appendingPathComponent(".\(runID).replaced")
+    let isReplacing = replacing && FileManager.default.fileExists(atPath: finalFolder)
+    if isReplacing {
+      try? FileManager.default.removeItem(atPath: replaced)
+      guard rename(finalFolder, replaced) == 0 else {
+        throw ReportError(
+          path: finalFolder, cause: "cannot replace the report folder: \(String(cString: strerror(errno)))")
+      }
+    }
+    defer { if isReplacing { try? FileManager.default.removeItem(atPath: replaced) } }
     guard rename(partialFolder, finalFolder) == 0 else {
       throw ReportError(
         path: finalFolder, cause: "cannot publish the report folder: \(String(cString: strerror(errno)))")

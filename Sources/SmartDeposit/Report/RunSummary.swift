@@ -45,6 +45,11 @@ public struct RunSummary: Sendable, Equatable, Codable {
     case notReady = "not-ready"
     /// Could not be read; left where it is.
     case unreadable
+    /// Waiting, not taken, for longer than `[alerts] stale_after_hours`.
+    case stale
+    /// Committed by a run that died before it reported it: reported by
+    /// the run that found the died run (`recovered_from` names it).
+    case recovered
   }
 
   /// One file's outcome.
@@ -60,12 +65,16 @@ public struct RunSummary: Sendable, Equatable, Codable {
     public var deposited: Int
     public var duplicate: Int
     public var movedTo: String
+    /// The died run that committed a recovered file.
+    public var recoveredFrom: String?
 
     public init(
       name: String, sha256: String = "", format: String = "", outcome: FileRunOutcome, lines: Int = 0,
       rejected: Int = 0,
-      reason: String = "", sender: String = "", deposited: Int = 0, duplicate: Int = 0, movedTo: String = ""
+      reason: String = "", sender: String = "", deposited: Int = 0, duplicate: Int = 0, movedTo: String = "",
+      recoveredFrom: String? = nil
     ) {
+      self.recoveredFrom = recoveredFrom
       self.name = name
       self.sha256 = sha256
       self.format = format
@@ -82,6 +91,7 @@ public struct RunSummary: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
       case name, sha256, format, outcome, lines, rejected, reason, sender, deposited, duplicate
       case movedTo = "moved_to"
+      case recoveredFrom = "recovered_from"
     }
   }
 
@@ -132,6 +142,10 @@ public struct RunSummary: Sendable, Equatable, Codable {
   /// Runs found still marked running (killed) and closed by this run.
   public var recoveredRuns: [String] = []
   public var errors: [String] = []
+  /// In a summary rebuilt from the ledger (`smartdeposit report`): the
+  /// run's status in the history, and when the report was rebuilt.
+  public var status: String?
+  public var rebuiltAt: String?
 
   public init(runID: String, startedAt: String) {
     self.runID = runID
@@ -151,6 +165,7 @@ public struct RunSummary: Sendable, Equatable, Codable {
     case staleFiles = "stale_files"
     case accountProblems = "account_problems"
     case recoveredRuns = "recovered_runs"
-    case errors
+    case errors, status
+    case rebuiltAt = "rebuilt_at"
   }
 }

@@ -16,12 +16,45 @@ struct DepositBatch: Sendable {
   var reportBytes: [UInt8] = []
   /// Where each deposit's report row ends in `reportBytes`.
   var reportEnds: [Int] = []
+  /// The records the batch was made from, as read (moved in, not copied),
+  /// and which of them each deposit came from: a line rejected later (with
+  /// its order, or as a conflict) is reported as its file wrote it.
+  var records: [ParsedRecord] = []
+  private var recordOfDeposit: [Int32] = []
 
   init(capacity: Int) {
     events.reserveCapacity(capacity)
     rows = DepositRows(capacity: capacity)
     reportBytes.reserveCapacity(capacity * 160)
     reportEnds.reserveCapacity(capacity)
+    recordOfDeposit.reserveCapacity(capacity)
+  }
+
+  /// What deposit `index` said, as its file wrote it.
+  func written(ofDeposit index: Int) -> WrittenLine? {
+    guard index < recordOfDeposit.count, Int(recordOfDeposit[index]) < records.count,
+      case .line(let line) = records[Int(recordOfDeposit[index])]
+    else { return nil }
+    return WrittenLine(line)
+  }
+
+  /// What the line at `record` (its line in the file) said, if it is in
+  /// this batch: found by halving, the records being in file order.
+  func written(atRecord record: Int) -> WrittenLine? {
+    func recordNumber(_ parsed: ParsedRecord) -> Int {
+      switch parsed {
+      case .line(let line): line.record
+      case .malformed(let record, _, _, _): record
+      }
+    }
+    var low = 0
+    var high = records.count
+    while low < high {
+      let middle = (low + high) / 2
+      if recordNumber(records[middle]) < record { low = middle + 1 } else { high = middle }
+    }
+    guard low < records.count, case .line(let line) = records[low], line.record == record else { return nil }
+    return WrittenLine(line)
   }
 
   var count: Int { events.count }
@@ -40,8 +73,10 @@ struct DepositBatch: Sendable {
   /// `formatter` is given: the same values `Router.route` gives its
   /// `Deposit` (a test holds the two together).
   mutating func deposit(
-    _ line: OrderLine, _ checked: LineValidator.Checked, from sender: Sender, formatter: DepositRowFormatter?
+    _ line: OrderLine, _ checked: LineValidator.Checked, from sender: Sender, formatter: DepositRowFormatter?,
+    recordIndex: Int = 0
   ) {
+    recordOfDeposit.append(Int32(truncatingIfNeeded: recordIndex))
     let smartAccount = checked.entry.account.identifier
     let status = checked.entry.account.type.depositStatus
     let source = sender.name
@@ -71,7 +106,9 @@ struct DepositBatch: Sendable {
     formatter?.append(
       webOrderID: line.webOrderID, lineNumber: line.lineNumber, sku: sku, quantity: checked.quantity,
       licenseType: checked.licenseType, termMonths: checked.termMonths, startDate: startDate,
-      smartAccount: smartAccount, virtualAccount: checked.virtualAccount, status: status, to: &reportBytes)
+      smartAccount: smartAccount, virtualAccount: checked.virtualAccount, status: status,
+      purchaseOrder: line.purchaseOrder, salesOrder: line.salesOrder, endCustomer: line.endCustomer,
+      orderDate: line.orderDate, to: &reportBytes)
     reportEnds.append(reportBytes.count)
     events.append(.deposit(rows.count - 1))
   }

@@ -96,7 +96,7 @@ struct FileDepositWriter {
       counts.read += 1
       switch event {
       case .reject(let reject):
-        try self.reject(reject, withdrawnAhead: &withdrawnAhead)
+        try self.reject(reject, in: batch, withdrawnAhead: &withdrawnAhead)
       case .deposit(let index):
         let record = batch.rows.record(at: index)
         if withdrawnAhead.contains(record) {
@@ -112,9 +112,9 @@ struct FileDepositWriter {
           notTaken(deposit)
           try reject(
             rejection(
-              of: deposit, code: .orderRejected,
+              of: deposit, written: batch.written(ofDeposit: index), code: .orderRejected,
               message: "web order \(deposit.webOrderID) was rejected because another of its lines was"),
-            withdrawnAhead: &withdrawnAhead)
+            in: batch, withdrawnAhead: &withdrawnAhead)
           continue
         }
         switch outcomes[sent[index]] {
@@ -137,10 +137,10 @@ struct FileDepositWriter {
           notTaken(deposit)
           try reject(
             rejection(
-              of: deposit, code: .conflictingLine,
+              of: deposit, written: batch.written(ofDeposit: index), code: .conflictingLine,
               message:
                 "web order \(deposit.webOrderID) line \(deposit.lineNumber) was already deposited with different content (\(existing.quantity) x \(existing.sku) into \(existing.smartAccount)/\(existing.virtualAccount))"
-            ), withdrawnAhead: &withdrawnAhead)
+            ), in: batch, withdrawnAhead: &withdrawnAhead)
         }
       }
     }
@@ -186,15 +186,17 @@ struct FileDepositWriter {
       held: deposit.status == .held)
   }
 
-  private func rejection(of deposit: Deposit, code: RejectCode, message: String) -> Reject {
+  /// The reject of a line that passed validation, shown as its file wrote
+  /// it where the batch still has the line (else as it was deposited).
+  private func rejection(of deposit: Deposit, written: WrittenLine?, code: RejectCode, message: String) -> Reject {
     Reject(
       file: file, record: deposit.record, webOrderID: deposit.webOrderID, lineNumber: deposit.lineNumber, code: code,
-      message: message, sku: deposit.sku, quantity: deposit.quantity, smartAccount: deposit.smartAccount)
+      message: message, written: written ?? WrittenLine(deposit))
   }
 
   /// Records a rejected line; under order atomicity, also takes back what the
   /// order already deposited from this file and rejects those lines too.
-  private mutating func reject(_ reject: Reject, withdrawnAhead: inout Set<Int>) throws {
+  private mutating func reject(_ reject: Reject, in batch: DepositBatch, withdrawnAhead: inout Set<Int>) throws {
     let order = LineIdentity.orderKey(reject.webOrderID)
     let rejectsOrder = atomicity == .order && !order.isEmpty && !rejectedInBatch.contains(order)
     pendingRejects.append(reject)
@@ -223,7 +225,7 @@ struct FileDepositWriter {
       notTaken(withdrawn)
       pendingRejects.append(
         rejection(
-          of: withdrawn, code: .orderRejected,
+          of: withdrawn, written: batch.written(atRecord: withdrawn.record), code: .orderRejected,
           message:
             "web order \(reject.webOrderID) was rejected because line \(reject.lineNumber) was (\(reject.code.rawValue))"
         ))

@@ -179,8 +179,9 @@ public struct OrderFileProcessor: Sendable {
       case .records(let batch):
         var events = DepositBatch(capacity: batch.count)
         for index in batch.indices {
-          prepare(batch[index], file: file, formatter: formatter, into: &events, totals: &totals)
+          prepare(batch[index], index: index, file: file, formatter: formatter, into: &events, totals: &totals)
         }
+        events.records = batch
         guard queue.put(.events(events)) else { return }
       case .finished(let digest, let bytes):
         queue.put(.finished(digest: digest, bytes: bytes, totals: totals))
@@ -196,7 +197,8 @@ public struct OrderFileProcessor: Sendable {
   /// into the batch. The line's own values are packed as they are: no
   /// intermediate copy of the line is made on this path.
   private func prepare(
-    _ parsed: ParsedRecord, file: InboxFile, formatter: DepositRowFormatter?, into batch: inout DepositBatch,
+    _ parsed: ParsedRecord, index: Int, file: InboxFile, formatter: DepositRowFormatter?,
+    into batch: inout DepositBatch,
     totals: inout AccountTotals
   ) {
     switch parsed {
@@ -217,7 +219,7 @@ public struct OrderFileProcessor: Sendable {
               smartAccount: checked.entry.account.identifier, virtualAccount: checked.virtualAccount,
               quantity: checked.quantity, held: checked.entry.account.type.depositStatus == .held)
           }
-          batch.deposit(line, checked, from: file.sender, formatter: formatter)
+          batch.deposit(line, checked, from: file.sender, formatter: formatter, recordIndex: index)
           return
         }
       case .failure(let found):
@@ -226,8 +228,7 @@ public struct OrderFileProcessor: Sendable {
       batch.reject(
         Reject(
           file: file.name, record: line.record, webOrderID: line.webOrderID, lineNumber: line.lineNumber,
-          code: problem.code, message: problem.message, sku: line.sku,
-          quantity: LineIdentity.wholeNumber(line.quantity), smartAccount: line.smartAccount.lowercased()))
+          code: problem.code, message: problem.message, written: WrittenLine(line)))
     }
   }
 }

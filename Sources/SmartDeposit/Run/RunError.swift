@@ -10,6 +10,8 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
   case io(String)
   /// A read-only command found no ledger where the configuration points (66).
   case ledgerMissing(path: String, key: String, config: String)
+  /// No run with this id in the ledger's history (66).
+  case unknownRun(String)
 
   public var description: String {
     switch self {
@@ -22,13 +24,14 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     case .io(let message): message
     case .ledgerMissing(let path, let key, let config):
       "no ledger at \(path) (\(key) in \(config)); a run, a transfer or `accounts sync` creates it"
+    case .unknownRun(let id): "no run \(id) in the ledger's history; `smartdeposit runs` lists the runs"
     }
   }
 
   /// The sysexits code for this error.
   public var exitStatus: ExitStatus {
     switch self {
-    case .inboxMissing, .inputMissing, .ledgerMissing: .noInput
+    case .inboxMissing, .inputMissing, .ledgerMissing, .unknownRun: .noInput
     case .locked: .locked
     case .io: .ioError
     }

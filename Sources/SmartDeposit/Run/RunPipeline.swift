@@ -95,6 +95,17 @@ public struct RunPipeline {
         log.notice(
           "recovered: run \(run.id) (started \(run.startedAt)) was interrupted; its committed files stand and the rest are taken now"
         )
+        // What the died run committed but never reported goes into this
+        // run's reports, marked as recovered from it.
+        let recovered = try RunReportRebuild.writeRows(of: run.id, from: ledger, into: report).files
+        for file in recovered where file.outcome == .processed {
+          summary.filesDetail.append(
+            RunSummary.FileDetail(
+              name: file.name, sha256: file.sha256, format: file.format, outcome: .recovered, lines: file.lines,
+              rejected: file.rejected, reason: "committed by run \(run.id), which died before reporting it",
+              sender: file.sender, deposited: file.deposited, recoveredFrom: run.id))
+          log.notice("recovered: \(file.name), committed by run \(run.id), is in this run's reports")
+        }
       }
       try syncRegistry(ledger: ledger, summary: &summary)
       try processInbox(ledger: ledger, report: report, runID: runID, summary: &summary)
@@ -193,6 +204,11 @@ public struct RunPipeline {
       log.notice("stale: \(file.name): \(Self.hours(file.ageHours)) old: \(file.reason)")
     }
     summary.files.seen = found.ready.count + found.notReady.count + found.stale.count
+    // What the run saw and did not take is kept, so that its reports can be rebuilt.
+    try ledger.recordRunFiles(
+      runID: runID,
+      found.notReady.map(RunFileEntry.init)
+        + found.stale.map { RunFileEntry(name: $0.name, outcome: .stale, reason: $0.reason, ageHours: $0.ageHours) })
     let registry = try ledger.registry()
     var processor = OrderFileProcessor(
       validator: LineValidator(registry: registry, maxQuantity: config.maxQuantity), atomicity: config.atomicity,
@@ -257,6 +273,9 @@ public struct RunPipeline {
         file, prepared: prepared, processor: processor, transfers: transfers, ledger: ledger, report: report,
         runID: runID, summary: &summary)
       summary.filesDetail.append(detail)
+      if detail.outcome != .processed && detail.outcome != .quarantined {
+        try ledger.recordRunFiles(runID: runID, [RunFileEntry(detail)])
+      }
     }
     summary.filesDetail.append(contentsOf: found.notReady)
   }

@@ -45,9 +45,13 @@ public struct TransferProcessor {
     try ledger.inFileTransaction(record) { session in
       let reader = try TransferReader(path: file.path, displayName: file.name, limits: limits)
       var counts = TransferCounts()
+      // A transfer row's reject shows the quantity and the target account it named.
+      var written = WrittenLine()
       func reject(_ code: RejectCode, _ message: String, order: String, line: String, record: Int) throws {
         try session.recordRejects([
-          Reject(file: file.name, record: record, webOrderID: order, lineNumber: line, code: code, message: message)
+          Reject(
+            file: file.name, record: record, webOrderID: order, lineNumber: line, code: code, message: message,
+            written: written)
         ])
         counts.rejected += 1
         counts.rejectsByCode[code, default: 0] += 1
@@ -56,8 +60,11 @@ public struct TransferProcessor {
         counts.read += 1
         switch parsed {
         case .malformed(let record, let order, let line, let message):
+          written = WrittenLine()
           try reject(.malformedRecord, message, order: order, line: line, record: record)
         case .transfer(let request):
+          written = WrittenLine(
+            quantity: request.quantity, smartAccount: request.toSmartAccount, virtualAccount: request.toVirtualAccount)
           let order = request.webOrderID
           let line = request.lineNumber
           let checked = validator.check(request, sender: file.sender)

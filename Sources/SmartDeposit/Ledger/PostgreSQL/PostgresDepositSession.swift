@@ -153,17 +153,25 @@ final class PostgresDepositSession: DepositSession {
     binds.append(rejects.map(\.sku))
     // -1 stands for no quantity (a quantity is at least 1).
     binds.append(rejects.map { $0.quantity ?? -1 })
-    binds.append(rejects.map(\.smartAccount))
+    binds.append(rejects.map(\.written.smartAccount))
     binds.append(identities.map(\.order))
     binds.append(identities.map(\.line))
+    binds.append(rejects.map(\.written.quantity))
+    binds.append(rejects.map(\.written.virtualAccount))
+    binds.append(rejects.map(\.written.purchaseOrder))
+    binds.append(rejects.map(\.written.salesOrder))
+    binds.append(rejects.map(\.written.endCustomer))
+    binds.append(rejects.map(\.written.orderDate))
     try session.query(
       """
       INSERT INTO rejects(run_id, file_id, file, record, web_order_id, line_number, code, message, sku, quantity,
-        smart_account, order_key, line_key)
-      SELECT $1, $2, f, r, w, l, c, m, s, NULLIF(q, -1), sa, ok, lk
+        smart_account, order_key, line_key, quantity_written, virtual_account, purchase_order, sales_order,
+        end_customer, order_date)
+      SELECT $1, $2, f, r, w, l, c, m, s, NULLIF(q, -1), sa, ok, lk, qw, va, po, so, ec, od
         FROM unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                    $10::bigint[], $11::text[], $12::text[], $13::text[])
-             WITH ORDINALITY AS x(f, r, w, l, c, m, s, q, sa, ok, lk, n)
+                    $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+                    $17::text[], $18::text[], $19::text[])
+             WITH ORDINALITY AS x(f, r, w, l, c, m, s, q, sa, ok, lk, qw, va, po, so, ec, od, n)
        ORDER BY n
       """, binds, operation: "recording rejects of \(file.name)")
   }
@@ -284,18 +292,16 @@ final class PostgresDepositSession: DepositSession {
     var binds = PostgresBindings()
     binds.append(Int(fileID))
     for row in try session.query(
-      """
-      SELECT file, record, web_order_id, line_number, code, message, sku, quantity, smart_account
-        FROM rejects WHERE file_id = $1 ORDER BY record, id
-      """, binds, operation: "reading the rejects of \(file.name)")
+      "SELECT \(LedgerQueries.rejectColumns) FROM rejects WHERE file_id = $1 ORDER BY record, id", binds,
+      operation: "reading the rejects of \(file.name)")
     {
-      let cells = row.makeRandomAccess()
-      try body(
-        Reject(
-          file: try cells.string(0), record: try cells.int(1), webOrderID: try cells.string(2),
-          lineNumber: try cells.string(3), code: RejectCode(rawValue: try cells.string(4)) ?? .malformedRecord,
-          message: try cells.string(5), sku: try cells.string(6), quantity: try cells.optionalInt(7),
-          smartAccount: try cells.string(8)))
+      try body(try Self.reject(row))
     }
+  }
+
+  /// A reject from a row of `LedgerQueries.rejectColumns`.
+  static func reject(_ row: PostgresRow) throws -> Reject {
+    let cells = row.makeRandomAccess()
+    return try LedgerQueries.reject(record: try cells.int(1)) { try cells.string($0) }
   }
 }

@@ -221,7 +221,8 @@ public final class PostgresLedger: Ledger {
     try transaction("starting the run") {
       let died = try session.query(
         """
-        UPDATE runs SET status = 'died' WHERE status = 'running' AND (lease_until IS NULL OR lease_until < now())
+        UPDATE runs SET status = 'died', \(LedgerQueries.diedRunCountsSQL)
+         WHERE status = 'running' AND (lease_until IS NULL OR lease_until < now())
         RETURNING \(Self.runColumns)
         """, operation: "starting the run"
       ).map(Self.runRecord).sorted { $0.startedAt < $1.startedAt }
@@ -276,6 +277,95 @@ public final class PostgresLedger: Ledger {
       "SELECT \(Self.runColumns) FROM runs ORDER BY started_at DESC, id DESC LIMIT $1", binds,
       operation: "reading the run history"
     ).map(Self.runRecord)
+  }
+
+  // MARK: What a run saw, for its reports
+
+  public func recordRunFiles(runID: String, _ entries: [RunFileEntry]) throws {
+    guard !entries.isEmpty else { return }
+    try transaction("recording the files of the run") {
+      for entry in entries {
+        var binds = PostgresBindings()
+        binds.append(runID)
+        binds.append(entry.name)
+        binds.append(entry.sha256)
+        binds.append(entry.format)
+        binds.append(entry.sender)
+        binds.append(entry.outcome.rawValue)
+        binds.append(entry.reason)
+        binds.append(entry.ageHours)
+        try session.query(
+          LedgerQueries.insertRunFileSQL(placeholder: { "$\($0)" }), binds, operation: "recording the files of the run")
+      }
+    }
+  }
+
+  public func run(id: String) throws -> RunRecord? {
+    var binds = PostgresBindings()
+    binds.append(id)
+    return try session.query(
+      "SELECT \(Self.runColumns) FROM runs WHERE id = $1", binds, operation: "reading the run history"
+    ).first.map(Self.runRecord)
+  }
+
+  public func filesOfRun(id: String) throws -> [RunFileEntry] {
+    var binds = PostgresBindings()
+    binds.append(id)
+    return try session.query(
+      LedgerQueries.runFilesSQL(placeholder: { "$\($0)::text" }), binds, operation: "reading the files of run \(id)"
+    ).map { row in
+      let cells = row.makeRandomAccess()
+      return LedgerQueries.runFileEntry(
+        name: try cells.string(0), sha256: try cells.string(1), format: try cells.string(2),
+        sender: try cells.string(3), outcome: try cells.string(4), reason: try cells.string(5),
+        lines: try cells.int(6), rejected: try cells.int(7), deposited: try cells.int(8),
+        ageHours: try cells[9].decode(Double?.self))
+    }
+  }
+
+  public func depositsOfRun(id: String, _ body: (String, Deposit) throws -> Void) throws {
+    let sql = LedgerQueries.depositsOfRunSQL(
+      depositColumns: PostgresDepositSession.depositColumns, placeholder: { _ in Self.literal(id) })
+    try withCursor(sql, operation: "reading the deposits of run \(id)") { row in
+      try body(try row.makeRandomAccess().string(16), try PostgresDepositSession.deposit(row))
+    }
+  }
+
+  public func rejectsOfRun(id: String, _ body: (Reject) throws -> Void) throws {
+    let sql = LedgerQueries.rejectsOfRunSQL(placeholder: { _ in Self.literal(id) })
+    try withCursor(sql, operation: "reading the rejects of run \(id)") { row in
+      try body(try PostgresDepositSession.reject(row))
+    }
+  }
+
+  public func transfersOfRun(id: String) throws -> (applied: Int, quantity: Int) {
+    var binds = PostgresBindings()
+    binds.append(id)
+    let rows = try session.query(
+      LedgerQueries.transfersOfRunSQL(placeholder: { "$\($0)" }), binds, operation: "reading the transfers of run \(id)"
+    )
+    guard let cells = rows.first?.makeRandomAccess() else { return (0, 0) }
+    return (try cells.int(0), try cells.int(1))
+  }
+
+  /// A text value as an SQL literal (standard conforming strings): for a
+  /// cursor's query, which takes no parameters.
+  static func literal(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+  }
+
+  /// Runs a query through a server-side cursor, 4,096 rows at a time, so
+  /// that a run of a million lines is never held in memory at once.
+  private func withCursor(_ sql: String, operation: String, _ body: (PostgresRow) throws -> Void) throws {
+    try transaction(operation) {
+      try session.query("DECLARE smartdeposit_rows NO SCROLL CURSOR FOR \(sql)", operation: operation)
+      while true {
+        let rows = try session.query("FETCH 4096 FROM smartdeposit_rows", operation: operation)
+        for row in rows { try body(row) }
+        if rows.count < 4096 { break }
+      }
+      try session.query("CLOSE smartdeposit_rows", operation: operation)
+    }
   }
 
   // MARK: Claims
@@ -484,7 +574,7 @@ public final class PostgresLedger: Ledger {
       return LedgerQueries.rejectedLine(
         webOrderID: try cells.string(0), lineNumber: try cells.string(1), sku: try cells.string(2),
         smartAccount: try cells.string(3), quantity: try cells.optionalInt(4), code: try cells.string(5),
-        day: try cells.string(6), source: try cells.string(7))
+        day: try cells.string(6), source: try cells.string(7), virtualAccount: try cells.string(8))
     }
     return LedgerQueries.sorted(lines)
   }

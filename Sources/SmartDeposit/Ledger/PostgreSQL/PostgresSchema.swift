@@ -139,5 +139,9 @@ enum PostgresSchema {
       """
     ),
     ("v3-run-counts", LedgerQueries.runCountsMigrationSQL),
+    (
+      "v4-report-context",
+      LedgerQueries.reportContextMigrationSQL + "\n" + LedgerQueries.runFilesTableSQL(idColumn: "BIGSERIAL PRIMARY KEY")
+    ),
   ]
 }
