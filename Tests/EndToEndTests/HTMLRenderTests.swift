@@ -65,7 +65,7 @@ struct HTMLRenderTests {
     let reconcile = try render(page)
     #expect(reconcile.dom.contains("Deposit reconciliation"))
     #expect(reconcile.dom.contains("Held longer than 90 days"))
-    #expect(reconcile.dom.contains("only-in-ledger"))
+    #expect(reconcile.dom.contains("in the ledger, not in SSM"))
     #expect(!reconcile.log.contains(":CONSOLE"), "\(reconcile.log)")
   }
 }

@@ -27,7 +27,7 @@ public enum HTML {
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>\(escape(title))</title>
     <style>
-    body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2733; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; }
+    body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2733; margin: 2rem auto; max-width: 1400px; padding: 0 1rem; }
     h1 { font-size: 1.6rem; margin-bottom: .2rem; }
     h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #d5dbe1; padding-bottom: .2rem; }
     .meta { color: #5b6975; margin-top: 0; }
@@ -42,7 +42,11 @@ public enum HTML {
     table { border-collapse: collapse; width: 100%; margin: .6rem 0; }
     th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #e6eaee; vertical-align: top; }
     th { background: #f3f5f7; font-weight: 600; }
-    td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+    td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+    td.nowrap { white-space: nowrap; }
+    dl.legend { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .8rem; font-size: .9rem; color: #3d4a56; }
+    dl.legend dt { font-weight: 600; }
+    dl.legend dd { margin: 0; }
     tr.problem td { background: #fff6f6; }
     code { font-size: .9em; }
     .note { color: #5b6975; font-size: .9rem; }
@@ -58,9 +62,29 @@ public enum HTML {
     """
   }
 
-  /// A table; `numeric` marks the columns to right-align, `problem` the rows to highlight.
+  /// A whole number with thousands separators, as a person reads it: `49,381,768`.
+  public static func number(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var grouped = ""
+    for (index, digit) in digits.enumerated() {
+      if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
+      grouped.append(digit)
+    }
+    return value < 0 ? "−" + grouped : grouped
+  }
+
+  /// A list of terms and what they mean, under a table that uses them.
+  public static func legend(_ entries: [(term: String, meaning: String)]) -> String {
+    var html = "<dl class=\"legend\">\n"
+    for entry in entries { html += "<dt>\(escape(entry.term))</dt><dd>\(escape(entry.meaning))</dd>\n" }
+    return html + "</dl>\n"
+  }
+
+  /// A table; `numeric` marks the columns to right-align, `nowrap` those
+  /// never to break (SKUs, ids), `problem` the rows to highlight.
   public static func table(
-    headers: [String], rows: [[String]], numeric: Set<Int> = [], problem: (Int) -> Bool = { _ in false }
+    headers: [String], rows: [[String]], numeric: Set<Int> = [], nowrap: Set<Int> = [],
+    problem: (Int) -> Bool = { _ in false }
   ) -> String {
     var html = "<table>\n<thead><tr>"
     for (index, header) in headers.enumerated() {
@@ -71,7 +95,8 @@ public enum HTML {
     for (rowIndex, row) in rows.enumerated() {
       html += problem(rowIndex) ? "<tr class=\"problem\">" : "<tr>"
       for (index, cell) in row.enumerated() {
-        html += numeric.contains(index) ? "<td class=\"num\">" : "<td>"
+        html +=
+          numeric.contains(index) ? "<td class=\"num\">" : nowrap.contains(index) ? "<td class=\"nowrap\">" : "<td>"
         html += escape(cell) + "</td>"
       }
       html += "</tr>\n"
@@ -109,11 +134,11 @@ public enum HTML {
       let label = bar.label.count > 44 ? String(bar.label.prefix(43)) + "…" : bar.label
       svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 14)\" text-anchor=\"end\">\(escape(label))</text>\n"
       svg +=
-        "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(firstWidth)\" height=\"16\" fill=\"#2f7bbf\"><title>\(escape(firstName)): \(bar.first)</title></rect>\n"
+        "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(firstWidth)\" height=\"16\" fill=\"#2f7bbf\"><title>\(escape(firstName)): \(number(bar.first))</title></rect>\n"
       svg +=
-        "<rect x=\"\(labelWidth + firstWidth)\" y=\"\(y)\" width=\"\(secondWidth)\" height=\"16\" fill=\"#e0a030\"><title>\(escape(secondName)): \(bar.second)</title></rect>\n"
+        "<rect x=\"\(labelWidth + firstWidth)\" y=\"\(y)\" width=\"\(secondWidth)\" height=\"16\" fill=\"#e0a030\"><title>\(escape(secondName)): \(number(bar.second))</title></rect>\n"
       svg +=
-        "<text x=\"\(labelWidth + firstWidth + secondWidth + 6)\" y=\"\(y + 14)\">\(bar.first + bar.second)</text>\n"
+        "<text x=\"\(labelWidth + firstWidth + secondWidth + 6)\" y=\"\(y + 14)\">\(number(bar.first + bar.second))</text>\n"
     }
     let legendY = bars.count * rowHeight + 16
     svg +=
@@ -144,16 +169,16 @@ struct RunReportPage {
       "<p class=\"meta\">Started \(HTML.escape(summary.startedAt)), finished \(HTML.escape(summary.finishedAt))\(summary.dryRun ? " — dry run, nothing was committed" : "")</p>\n"
     body += "<p><span class=\"status \(statusClass)\">\(HTML.escape(statusText))</span></p>\n"
     body += HTML.cards([
-      ("lines read", "\(summary.lines.read)"),
-      ("lines deposited", "\(summary.lines.deposited)"),
-      ("of them held", "\(summary.lines.held)"),
-      ("duplicates (no-op)", "\(summary.lines.duplicate)"),
-      ("lines rejected", "\(summary.lines.rejected)"),
-      ("licenses deposited", "\(summary.quantity.deposited)"),
-      ("licenses held", "\(summary.quantity.held)"),
-      ("files processed", "\(summary.files.processed)"),
-      ("files quarantined", "\(summary.files.quarantined)"),
-      ("transfers applied", "\(summary.transfers.applied)"),
+      ("lines read", HTML.number(summary.lines.read)),
+      ("lines deposited", HTML.number(summary.lines.deposited)),
+      ("of them held", HTML.number(summary.lines.held)),
+      ("already deposited (no change)", HTML.number(summary.lines.duplicate)),
+      ("lines rejected", HTML.number(summary.lines.rejected)),
+      ("licenses deposited", HTML.number(summary.quantity.deposited)),
+      ("licenses held", HTML.number(summary.quantity.held)),
+      ("files processed", HTML.number(summary.files.processed)),
+      ("files quarantined", HTML.number(summary.files.quarantined)),
+      ("transfers applied", HTML.number(summary.transfers.applied)),
     ])
     if !summary.recoveredRuns.isEmpty {
       body +=
@@ -162,15 +187,15 @@ struct RunReportPage {
     if !summary.rejectsByCode.isEmpty {
       body += "<h2>Rejects by code</h2>\n"
       let rows = summary.rejectsByCode.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map {
-        [$0.key, "\($0.value)"]
+        [PlainWords.rejectCode($0.key), $0.key, HTML.number($0.value)]
       }
-      body += HTML.table(headers: ["code", "lines"], rows: rows, numeric: [1])
+      body += HTML.table(headers: ["why", "code", "lines"], rows: rows, numeric: [2], nowrap: [1])
     }
     body += "<h2>Files</h2>\n"
     let fileRows = summary.filesDetail.map {
       [
-        $0.name, $0.sender, $0.format, $0.outcome.rawValue, "\($0.lines)", "\($0.deposited)", "\($0.rejected)",
-        $0.reason,
+        $0.name, $0.sender, $0.format, PlainWords.fileOutcome($0.outcome), HTML.number($0.lines),
+        HTML.number($0.deposited), HTML.number($0.rejected), $0.reason,
       ]
     }
     body += HTML.table(
@@ -191,17 +216,31 @@ struct RunReportPage {
       secondName: "held")
     if totalsByAccount.count > 40 {
       body +=
-        "<p class=\"note\">The 40 largest of \(totalsByAccount.count) accounts are shown; deposits.csv lists every line.</p>\n"
+        "<p class=\"note\">The 40 largest of \(HTML.number(totalsByAccount.count)) accounts are shown; deposits.csv lists every line.</p>\n"
     }
+    body += HTML.legend([
+      ("available", "deposited into a customer's or a limited-use account: the customer can use the licenses"),
+      ("held", "deposited into a partner's holding account: waiting to be transferred to the end customer"),
+    ])
     if !rejects.isEmpty {
       body += "<h2>Rejected lines</h2>\n"
       body += HTML.table(
-        headers: ["file", "record", "web order", "line", "code", "message"],
-        rows: rejects.map { [$0.file, "\($0.record)", $0.webOrderID, $0.lineNumber, $0.code.rawValue, $0.message] },
-        numeric: [1], problem: { _ in true })
+        headers: [
+          "file, line", "web order / line", "purchase order", "end customer", "SKU", "quantity",
+          "smart account / virtual account", "why (code)",
+        ],
+        rows: rejects.map {
+          let account = [$0.written.smartAccount, $0.written.virtualAccount].filter { !$0.isEmpty }
+          return [
+            "\($0.file):\($0.record)", "\($0.webOrderID) / \($0.lineNumber)", $0.written.purchaseOrder,
+            $0.written.endCustomer, $0.written.sku, $0.written.quantity, account.joined(separator: " / "),
+            "\($0.message) (\($0.code.rawValue))",
+          ]
+        },
+        nowrap: [1, 2, 4], problem: { _ in true })
       if summary.lines.rejected + summary.transfers.rejected > rejects.count {
         body +=
-          "<p class=\"note\">The first \(rejects.count) are shown; rejects.csv lists all \(summary.lines.rejected + summary.transfers.rejected).</p>\n"
+          "<p class=\"note\">The first \(HTML.number(rejects.count)) are shown; rejects.csv lists all \(HTML.number(summary.lines.rejected + summary.transfers.rejected)).</p>\n"
       }
     }
     if !summary.accountProblems.isEmpty {

@@ -83,13 +83,13 @@ public enum ReconciliationRenderer {
       body += "<p><span class=\"status warn\">\(HTML.escape(problems.joined(separator: "; ")))</span></p>\n"
     }
     body += HTML.cards([
-      ("licenses ordered", "\(report.totals.ordered)"),
-      ("deposited", "\(report.totals.deposited)"),
-      ("transferred from holding", "\(report.totals.transferred)"),
-      ("still held", "\(report.totals.held)"),
-      ("rejected lines", "\(report.totals.rejectedLines)"),
-      ("differences with SSM", report.against == nil ? "—" : "\(report.totals.differences)"),
-      ("over-age held licenses", "\(report.totals.overAgeLicenses)"),
+      ("licenses ordered", HTML.number(report.totals.ordered)),
+      ("deposited", HTML.number(report.totals.deposited)),
+      ("transferred from holding", HTML.number(report.totals.transferred)),
+      ("still held", HTML.number(report.totals.held)),
+      ("rejected lines", HTML.number(report.totals.rejectedLines)),
+      ("differences with SSM", report.against == nil ? "—" : HTML.number(report.totals.differences)),
+      ("over-age held licenses", HTML.number(report.totals.overAgeLicenses)),
     ])
     if report.against != nil {
       body += "<h2>Differences with Smart Software Manager</h2>\n"
@@ -99,11 +99,14 @@ public enum ReconciliationRenderer {
         body +=
           "<p class=\"note\">difference = SSM − ledger: positive when SSM shows more licenses than were deposited.</p>\n"
         body += HTML.table(
-          headers: ["smart account", "virtual account", "sku", "ledger", "SSM", "difference", "kind"],
+          headers: ["smart account", "virtual account", "SKU", "ledger", "SSM", "difference", "what differs"],
           rows: report.differences.map {
-            [$0.smartAccount, $0.virtualAccount, $0.sku, "\($0.ledger)", "\($0.ssm)", signed($0.difference), $0.kind]
+            [
+              $0.smartAccount, $0.virtualAccount, $0.sku, HTML.number($0.ledger), HTML.number($0.ssm),
+              signed($0.difference), PlainWords.differenceKind($0.kind),
+            ]
           },
-          numeric: [3, 4, 5], problem: { _ in true })
+          numeric: [3, 4, 5], nowrap: [2], problem: { _ in true })
       }
       for problem in report.ssmProblems { body += "<p class=\"note\">\(HTML.escape(problem))</p>\n" }
     }
@@ -118,10 +121,10 @@ public enum ReconciliationRenderer {
         rows: report.doubleDeposits.map {
           [
             "\($0.kept.webOrderID) / \($0.twin.webOrderID)", "\($0.kept.lineNumber) / \($0.twin.lineNumber)",
-            $0.twin.smartAccount, $0.twin.virtualAccount, $0.twin.sku, "\($0.twin.quantity)", $0.kept.file,
+            $0.twin.smartAccount, $0.twin.virtualAccount, $0.twin.sku, HTML.number($0.twin.quantity), $0.kept.file,
             $0.twin.file,
           ]
-        }, numeric: [5], problem: { _ in true })
+        }, numeric: [5], nowrap: [4], problem: { _ in true })
     }
     body += "<h2>Held licenses by age</h2>\n"
     if report.held.isEmpty {
@@ -145,11 +148,11 @@ public enum ReconciliationRenderer {
           ],
           rows: report.overAge.map {
             [
-              $0.smartAccount, $0.virtualAccount, $0.sku, $0.webOrderID, $0.lineNumber, "\($0.held)", $0.depositedOn,
-              "\($0.ageDays)",
+              $0.smartAccount, $0.virtualAccount, $0.sku, $0.webOrderID, $0.lineNumber, HTML.number($0.held),
+              $0.depositedOn, HTML.number($0.ageDays),
             ]
           },
-          numeric: [5, 7], problem: { _ in true })
+          numeric: [5, 7], nowrap: [2, 3, 4, 6], problem: { _ in true })
       }
     }
     body += "<h2>Balances per account</h2>\n"
@@ -165,8 +168,10 @@ public enum ReconciliationRenderer {
       title: "Licenses per Smart Account", bars: Array(accountBars), firstName: "available", secondName: "held")
     body += HTML.table(
       headers: ["smart account", "virtual account", "sku", "available", "held"],
-      rows: report.balances.map { [$0.smartAccount, $0.virtualAccount, $0.sku, "\($0.available)", "\($0.held)"] },
-      numeric: [3, 4])
+      rows: report.balances.map {
+        [$0.smartAccount, $0.virtualAccount, $0.sku, HTML.number($0.available), HTML.number($0.held)]
+      },
+      numeric: [3, 4], nowrap: [2])
     body += "<h2>Order lines</h2>\n"
     let shown = report.lines.prefix(5000)
     body += HTML.table(
@@ -176,16 +181,25 @@ public enum ReconciliationRenderer {
       ],
       rows: shown.map {
         [
-          $0.webOrderID, $0.lineNumber, $0.smartAccount, $0.virtualAccount, $0.sku, "\($0.ordered)", "\($0.deposited)",
-          "\($0.transferred)", "\($0.held)", $0.status + ($0.reason.isEmpty ? "" : " (\($0.reason))"),
+          $0.webOrderID, $0.lineNumber, $0.smartAccount, $0.virtualAccount, $0.sku, HTML.number($0.ordered),
+          HTML.number($0.deposited), HTML.number($0.transferred), HTML.number($0.held),
+          PlainWords.lineStatus($0.status)
+            + ($0.reason.isEmpty ? "" : ": \(PlainWords.rejectCode($0.reason)) (\($0.reason))"),
         ]
-      }, numeric: [5, 6, 7, 8], problem: { shown[shown.startIndex + $0].status == "rejected" })
+      }, numeric: [5, 6, 7, 8], nowrap: [0, 1, 4], problem: { shown[shown.startIndex + $0].status == "rejected" })
+    body += HTML.legend([
+      ("deposited, available", "in a customer's or limited-use account, usable"),
+      ("held for a partner", "in a partner's holding account, not yet transferred to the end customer"),
+      ("partly transferred", "some of the held licenses went to the customer, the rest are still held"),
+      ("transferred to the customer", "every held license of the line went to a customer account"),
+      ("rejected, not deposited", "the line was refused; rejects.csv of its run says why"),
+    ])
     if report.lines.count > shown.count {
       body +=
-        "<p class=\"note\">The first \(shown.count) of \(report.lines.count) lines are shown; --format csv lists them all.</p>\n"
+        "<p class=\"note\">The first \(HTML.number(shown.count)) of \(HTML.number(report.lines.count)) lines are shown; --format csv lists them all.</p>\n"
     }
     return HTML.page(title: "smartdeposit reconciliation \(report.asOf)", body: body)
   }
 
-  private static func signed(_ value: Int) -> String { value > 0 ? "+\(value)" : "\(value)" }
+  private static func signed(_ value: Int) -> String { value > 0 ? "+" + HTML.number(value) : HTML.number(value) }
 }
