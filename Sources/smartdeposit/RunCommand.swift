@@ -99,17 +99,13 @@ struct RunCommand: ParsableCommand {
       lines.append("quarantined \(file.name): \(file.reason)")
     }
     for file in summary.staleFiles {
-      lines.append("stale \(file.name): \(RunCommand.hours(file.ageHours)) old: \(file.reason)")
+      lines.append("stale \(file.name): \(RunPipeline.hours(file.ageHours)) old: \(file.reason)")
     }
     if summary.exitCode == 66 && summary.files.seen == 0 {
       lines.append("no file at all in the inbox ([alerts] require_files is set)")
     }
     lines.append("report: \(reportFolder)/")
     return lines
-  }
-
-  static func hours(_ value: Double) -> String {
-    value == value.rounded() ? "\(Int(value)) h" : String(format: "%.1f h", value)
   }
 
   static func describe(_ summary: RunSummary, reportFolder: String) -> String {
@@ -137,7 +133,7 @@ struct RunCommand: ParsableCommand {
       text += "  quarantined: \(file.reason)\n"
     }
     for file in summary.staleFiles {
-      text += "  stale: \(file.name), \(hours(file.ageHours)) old: \(file.reason)\n"
+      text += "  stale: \(file.name), \(RunPipeline.hours(file.ageHours)) old: \(file.reason)\n"
     }
     text += "  reports: \(reportFolder)/\n"
     text += "  exit \(summary.exitCode)"

@@ -162,7 +162,8 @@ public struct RunPipeline {
     }
   }
 
-  static func hours(_ value: Double) -> String {
+  /// An age in hours as messages show it: `30 h`, `26.5 h`.
+  public static func hours(_ value: Double) -> String {
     value == value.rounded() ? "\(Int(value)) h" : String(format: "%.1f h", value)
   }
 

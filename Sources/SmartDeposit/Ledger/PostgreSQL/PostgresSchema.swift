@@ -142,6 +142,8 @@ enum PostgresSchema {
     (
       "v4-report-context",
       LedgerQueries.reportContextMigrationSQL + "\n" + LedgerQueries.runFilesTableSQL(idColumn: "BIGSERIAL PRIMARY KEY")
+        // Runs in the order they started, also within one second (SQLite has its rowid).
+        + "\nALTER TABLE runs ADD COLUMN seq BIGSERIAL;\n"
     ),
   ]
 }
