@@ -10,6 +10,9 @@
   postgres (with --postgres URL): `smartdeposit run` of the CSV into a PostgreSQL ledger vs
            psql's `\copy` of the same CSV into a table with the same columns and a unique index
            on (web_order_id, line_number), on the same server (synchronous_commit left on)
+  reconcile (with --reconcile-lines N): `smartdeposit reconcile` in each format over a ledger of N
+           deposits (a partner's holding load among them, part of it transferred on) vs the sqlite3
+           shell running the GROUP BY of the balances over the same ledger file
 
 Each smartdeposit run starts from a clean ledger. Each measurement is taken
 right after (or before, alternating) its floor on the same file, and the
@@ -102,6 +105,8 @@ def main():
     parser.add_argument("--skip", default="", help="comma-separated: xml,csv,xlsx,scaling,postgres")
     parser.add_argument("--xlsx-shared", action="store_true",
                         help="also measure the workbook LibreOffice makes of the CSV (shared strings; slow to make)")
+    parser.add_argument("--reconcile-lines", type=int, default=0,
+                        help="build a ledger of this many deposits and measure reconcile on it")
     parser.add_argument("--postgres", default="", help="URL of a PostgreSQL server's postgres database "
                         "(scripts/postgres-cluster.sh start DIR prints one); enables the postgres comparison")
     args = parser.parse_args()
@@ -150,6 +155,9 @@ def main():
     if args.postgres and "postgres" not in skip:
         postgres_comparison(args, both, csv_file)
 
+    if args.reconcile_lines:
+        reconcile_comparison(args)
+
     if "scaling" not in skip:
         sizes = [int(s) for s in args.scaling.split(",") if s]
         repeat = max(1, min(args.repeat, 3))
@@ -173,6 +181,62 @@ def main():
             print(f"cost per line varies by {(max(costs) / min(costs) - 1) * 100:.1f}% across sizes "
                   f"({(max(net) / min(net) - 1) * 100:.1f}% beyond the fixed cost); "
                   f"peak RSS from {min(r for _, _, r in results):.1f} to {max(r for _, _, r in results):.1f} MiB")
+
+
+def reconcile_comparison(args):
+    folder = os.path.join(WORK, f"ledger-{args.reconcile_lines}")
+    ledger = os.path.join(folder, "var", "ledger.sqlite")
+    if not os.path.exists(ledger):
+        holding = args.reconcile_lines // 10
+        subprocess.check_call([sys.executable, os.path.join(ROOT, "Benchmarks", "generate_drop.py"), "--out", folder,
+                               "--lines", str(args.reconcile_lines - holding), "--partner-lines", str(holding),
+                               "--files", "4", "--format", "csv", "--accounts", "5000", "--mistakes",
+                               "--on-success", "keep", "--seed", "9"])
+        measure_rss([args.binary, "run", "--quiet", "--config", os.path.join(folder, "pipeline.conf")], cwd=folder)
+        # Every fourth held line is handed half over to a customer account, so that the
+        # reconciliation traces transfers as it would in production.
+        import csv
+        bulk = os.path.join(folder, "inbox", "globalnet", "holding-bulk.csv")
+        with open(bulk, newline="") as source, \
+                open(os.path.join(folder, "inbox", "globalnet", "handover.transfer.csv"), "w", newline="") as target:
+            writer = csv.writer(target)
+            writer.writerow(["transfer_id", "from_smart_account", "web_order_id", "line_number", "quantity",
+                             "to_smart_account", "to_virtual_account"])
+            for index, row in enumerate(csv.DictReader(source)):
+                if index % 4 == 0 and row["quantity"].isdigit() and int(row["quantity"]) > 1:
+                    writer.writerow([f"T-{index}", row["smart_account"], row["web_order_id"], row["line_number"],
+                                     int(row["quantity"]) // 2, f"cust{index % 5000:05d}.example", ""])
+        measure_rss([args.binary, "run", "--quiet", "--config", os.path.join(folder, "pipeline.conf")], cwd=folder)
+    deposits = subprocess.check_output(["sqlite3", ledger, "SELECT COUNT(*) FROM deposits"]).decode().strip()
+    print(f"ledger: {deposits} deposits, {os.path.getsize(ledger) >> 20} MiB")
+    group_by = ("SELECT smart_account, virtual_account, sku, SUM(CASE status WHEN 'held' THEN quantity END), "
+                "SUM(quantity), COUNT(*) FROM deposits GROUP BY smart_account, virtual_account, sku")
+
+    def floor():
+        settle()
+        return measure_rss(["sh", "-c", f'sqlite3 "{ledger}" "{group_by}" > /dev/null'])[0]
+
+    for fmt in ("csv", "json", "html"):
+        out = os.path.join(WORK, f"reconcile.{fmt}")
+        ratios, ours, floors, rss = [], [], [], []
+        for index in range(args.repeat):
+            def ours_once():
+                settle()
+                return measure_rss([args.binary, "reconcile", "--config", os.path.join(folder, "pipeline.conf"),
+                                    "--format", fmt, "--out", out, "--as-of", "2026-12-01"], cwd=folder)
+            if index % 2 == 0:
+                mine, peak = ours_once()
+                base = floor()
+            else:
+                base = floor()
+                mine, peak = ours_once()
+            ratios.append(mine / base)
+            ours.append(mine)
+            floors.append(base)
+            rss.append(peak)
+        print(f"reconcile --format {fmt:<4} over {deposits} deposits: {statistics.median(ours):.2f}s, "
+              f"sqlite3 GROUP BY {statistics.median(floors):.2f}s, median paired ratio "
+              f"{statistics.median(ratios):.2f}x, peak RSS {max(rss):.1f} MiB, output {os.path.getsize(out) >> 20} MiB")
 
 
 def xlsx_comparison(args, both, csv_file):

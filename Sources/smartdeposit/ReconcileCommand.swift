@@ -15,8 +15,17 @@ struct ReconcileCommand: ParsableCommand {
 
   @OptionGroup var options: ConfigOption
 
-  @Option(help: "An SSM license export (smart_account,virtual_account,sku,quantity) to compare balances with.")
+  @Option(
+    help:
+      "What SSM holds, to compare balances with: its license view as CSV (columns smart_account, virtual_account, sku, quantity, found by name: 'Smart Account', 'License', 'Purchased' … are understood), or the licensing API's JSON listing (licenses[])."
+  )
   var against: String?
+
+  @Option(
+    help:
+      "The Smart Account a JSON listing from the licensing API is for, when the listing does not say (the API answers per account)."
+  )
+  var smartAccount: String?
 
   @Option(help: "How to write the report.")
   var format: ReconcileFormat = .csv
@@ -47,34 +56,50 @@ struct ReconcileCommand: ParsableCommand {
   func run() throws {
     let config = try options.load()
     let today = String(Timestamp.now().prefix(10))
-    let report: ReconciliationReport
+    let settings = ReconciliationStream.Options(
+      against: against, since: since, until: until, asOf: asOf ?? today, holdingMaxAgeDays: config.holdingMaxAgeDays,
+      limits: config.limits, smartAccount: smartAccount)
+    let reconciles: Bool
+    let problems: [String]
     do {
       let ledger = try LedgerOpener.open(config, access: .read)
-      report = try ReconciliationReport.build(
-        ledger: ledger, against: against, since: since, until: until, asOf: asOf ?? today,
-        holdingMaxAgeDays: config.holdingMaxAgeDays, limits: config.limits)
+      defer { ledger.close() }
+      // CSV and JSON are written as the ledger is read; the page shows the
+      // first rows of each list (and says so), with totals over everything.
+      let destination = out.map(PathUtilities.absolute)
+      let partial = destination.map {
+        ($0 as NSString).deletingLastPathComponent + "/." + ($0 as NSString).lastPathComponent + ".partial"
+      }
+      let output = try partial.map { try BufferedFileWriter(path: $0) } ?? BufferedFileWriter(standardOutput: ())
+      switch format {
+      case .csv, .json:
+        let stream = try ReconciliationStream(ledger: ledger, options: settings)
+        reconciles =
+          try format == .csv
+          ? ReconciliationRenderer.writeCSV(stream, to: output) : ReconciliationRenderer.writeJSON(stream, to: output)
+        problems = stream.ssmProblems
+      case .html:
+        let report = try ReconciliationReport.build(
+          ledger: ledger, against: against, since: since, until: until, asOf: settings.asOf,
+          holdingMaxAgeDays: config.holdingMaxAgeDays, limits: config.limits, smartAccount: smartAccount,
+          limit: ReconciliationRenderer.htmlRowLimit)
+        try output.write(ReconciliationRenderer.html(report))
+        reconciles = report.reconciles
+        problems = report.ssmProblems
+      }
+      try output.close()
+      if let partial, let destination {
+        guard rename(partial, destination) == 0 else {
+          throw ReportError(path: destination, cause: "cannot write: \(String(cString: strerror(errno)))")
+        }
+      }
     } catch let error as IngestError {
       CommandSupport.printError("smartdeposit: \(error)")
       throw ExitCode(.dataError)
     } catch {
       throw fail(error)
     }
-    let text: String
-    switch format {
-    case .csv: text = ReconciliationRenderer.csv(report)
-    case .json: text = ReconciliationRenderer.json(report)
-    case .html: text = ReconciliationRenderer.html(report)
-    }
-    if let out {
-      do {
-        try FileMover.writeDurably(text, to: PathUtilities.absolute(out))
-      } catch {
-        throw fail(error)
-      }
-    } else {
-      print(text, terminator: "")
-    }
-    for problem in report.ssmProblems { CommandSupport.printError("smartdeposit: \(problem)") }
-    if !report.reconciles { throw ExitCode(.dataError) }
+    for problem in problems { CommandSupport.printError("smartdeposit: \(problem)") }
+    if !reconciles { throw ExitCode(.dataError) }
   }
 }

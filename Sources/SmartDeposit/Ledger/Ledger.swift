@@ -408,8 +408,6 @@ public protocol Ledger: AnyObject {
   func rejectsOfRun(id: String, _ body: (Reject) throws -> Void) throws
   /// Transfers the run applied, and their licences.
   func transfersOfRun(id: String) throws -> (applied: Int, quantity: Int)
-  /// Balances per SA, VA and SKU, derived from the journal of movements.
-  func balances() throws -> [Balance]
   /// Number of deposits in the ledger.
   /// Ledger-wide figures from the totals kept per file and transfer; licences
   /// deposited before `day` (`YYYY-MM-DD`) count as held over age.
@@ -418,11 +416,9 @@ public protocol Ledger: AnyObject {
   /// Lines the ledger holds twice under one identity: deposits made before
   /// identities compared by meaning, kept apart by the migration (`twin`).
   func identityCollisions() throws -> [IdentityCollision]
-  /// Every order line the ledger knows, deposited or rejected, optionally
-  /// bounded by date (inclusive, YYYY-MM-DD), ordered by identity.
-  func reconciliationLines(since: String?, until: String?) throws -> [ReconciliationLine]
-  /// Every deposit with licenses still held, oldest first, with its age on `asOf` (YYYY-MM-DD).
-  func heldLicenses(asOf: String) throws -> [HeldLicenses]
+  /// Runs `body` with cursors over a consistent view of the ledger (one
+  /// read transaction); cursors opened in it are valid only inside it.
+  func withCursors<T>(_ operation: String, _ body: (LedgerCursors) throws -> T) throws -> T
   /// Ends the ledger's use: a dry run's changes are rolled back here.
   func close()
 }

@@ -228,36 +228,66 @@ enum LedgerQueries {
     return CalendarDate.day(fromNumber: today - maxAgeDays)
   }
 
-  /// Every deposit with what was transferred on from it; `placeholder(n)`
-  /// spells parameter n (1: since, 2: until) in the backend's syntax.
-  static func reconciliationDepositsSQL(placeholder: (Int) -> String) -> String {
-    let since = placeholder(1)
-    let until = placeholder(2)
+  /// Every deposit with what was transferred on from it, in identity
+  /// order, then its keys; parameters 1 since, 2 until.
+  static func reconciliationDepositsSQL(_ cursors: LedgerCursors) -> String {
+    let since = cursors.placeholder(1)
+    let until = cursors.placeholder(2)
+    let order = ["d.order_key", "d.line_key", "d.web_order_id", "d.line_number"].map { $0 + cursors.collation }
     return """
       SELECT d.web_order_id, d.line_number, d.sku, d.smart_account, d.virtual_account, d.quantity, d.status,
              substr(f.recorded_at, 1, 10) AS day, d.source,
              COALESCE((SELECT SUM(t.quantity) FROM transfers t
-                        WHERE t.order_key = d.order_key AND t.line_key = d.line_key AND d.twin = 0), 0) AS moved
+                        WHERE t.order_key = d.order_key AND t.line_key = d.line_key AND d.twin = 0), 0) AS moved,
+             d.order_key, d.line_key
         FROM deposits d JOIN files f ON f.id = d.file_id
        WHERE (\(since) IS NULL OR substr(f.recorded_at, 1, 10) >= \(since))
          AND (\(until) IS NULL OR substr(f.recorded_at, 1, 10) <= \(until))
+       ORDER BY \(order.joined(separator: ", "))
       """
   }
 
-  /// Lines rejected and never deposited since: the latest reject of each identity.
-  static func reconciliationRejectsSQL(placeholder: (Int) -> String) -> String {
-    let since = placeholder(1)
-    let until = placeholder(2)
+  /// Lines rejected and never deposited since: the latest reject of each
+  /// identity, in identity order, then its keys; parameters 1 since, 2 until.
+  static func reconciliationRejectsSQL(_ cursors: LedgerCursors) -> String {
+    let since = cursors.placeholder(1)
+    let until = cursors.placeholder(2)
     return """
       SELECT r.web_order_id, r.line_number, r.sku, lower(r.smart_account), r.quantity, r.code,
-             substr(COALESCE(runs.started_at, ''), 1, 10) AS day, f.sender, r.virtual_account
+             substr(COALESCE(runs.started_at, ''), 1, 10) AS day, f.sender, r.virtual_account, r.order_key, r.line_key
         FROM rejects r
         JOIN files f ON f.id = r.file_id AND f.format <> 'transfer'
         LEFT JOIN runs ON runs.id = r.run_id
-       WHERE r.id IN (SELECT MAX(id) FROM rejects WHERE order_key <> '' GROUP BY order_key, line_key)
+       WHERE r.order_key <> ''
+         AND r.id = (SELECT MAX(l.id) FROM rejects l WHERE l.order_key = r.order_key AND l.line_key = r.line_key)
          AND NOT EXISTS (SELECT 1 FROM deposits d WHERE d.order_key = r.order_key AND d.line_key = r.line_key)
          AND (\(since) IS NULL OR substr(COALESCE(runs.started_at, ''), 1, 10) >= \(since))
          AND (\(until) IS NULL OR substr(COALESCE(runs.started_at, ''), 1, 10) <= \(until))
+       ORDER BY r.order_key\(cursors.collation), r.line_key\(cursors.collation)
+      """
+  }
+
+  /// The journal of movements, as (SA, VA, SKU, available, held) rows.
+  static let movementsSQL = """
+    SELECT smart_account AS sa, virtual_account AS va, sku,
+           CASE status WHEN 'available' THEN quantity ELSE 0 END AS available,
+           CASE status WHEN 'held' THEN quantity ELSE 0 END AS held
+      FROM deposits
+    UNION ALL
+    SELECT from_smart_account, from_virtual_account, sku, 0, -quantity FROM transfers
+    UNION ALL
+    SELECT to_smart_account, to_virtual_account, sku, quantity, 0 FROM transfers
+    """
+
+  /// Balances per SA, VA (in the registry's spelling) and SKU, from the movements.
+  static func balancesSQL(_ cursors: LedgerCursors) -> String {
+    let collation = cursors.collation
+    return """
+      SELECT m.sa, MIN(COALESCE(v.name, m.va)), m.sku, CAST(SUM(m.available) AS BIGINT), CAST(SUM(m.held) AS BIGINT)
+        FROM (\(movementsSQL)) AS m
+        LEFT JOIN virtual_accounts v ON v.smart_account = m.sa AND v.name_key = lower(m.va)
+       GROUP BY m.sa, lower(m.va), m.sku
+       ORDER BY m.sa\(collation), lower(m.va)\(collation), m.sku\(collation)
       """
   }
 
@@ -293,25 +323,73 @@ enum LedgerQueries {
       source: source)
   }
 
-  /// Order lines by identity, then as spelled: the same order from either backend.
-  static func sorted(_ lines: [ReconciliationLine]) -> [ReconciliationLine] {
-    lines.map { (LineIdentity(webOrderID: $0.webOrderID, lineNumber: $0.lineNumber), $0) }
-      .sorted {
-        ($0.0.order, $0.0.line, $0.1.webOrderID, $0.1.lineNumber, $0.1.status)
-          < ($1.0.order, $1.0.line, $1.1.webOrderID, $1.1.lineNumber, $1.1.status)
-      }
-      .map(\.1)
+  /// Every transfer with the file it came in, by the identity of the held
+  /// line it moved, then in the order applied; then the line's keys.
+  static func transferTracesSQL(_ cursors: LedgerCursors) -> String {
+    """
+    SELECT t.transfer_id, t.source, t.from_smart_account, t.from_virtual_account, t.web_order_id, t.line_number,
+           t.sku, t.quantity, t.to_smart_account, t.to_virtual_account, substr(t.applied_at, 1, 10),
+           COALESCE(f.name, ''), t.order_key, t.line_key
+      FROM transfers t LEFT JOIN files f ON f.id = t.file_id
+     ORDER BY t.order_key\(cursors.collation), t.line_key\(cursors.collation), t.id
+    """
   }
 
-  /// Held deposits with what is left of them, oldest first (ties sorted in Swift).
-  static let heldLicensesSQL = """
-    SELECT d.smart_account, d.virtual_account, d.sku, d.web_order_id, d.line_number,
-           d.quantity - COALESCE((SELECT SUM(t.quantity) FROM transfers t
-              WHERE t.order_key = d.order_key AND t.line_key = d.line_key AND d.twin = 0), 0) AS held,
-           substr(f.recorded_at, 1, 10) AS day, f.recorded_at, d.order_key, d.line_key, d.twin
-      FROM deposits d JOIN files f ON f.id = d.file_id
-     WHERE d.status = 'held'
+  static func transferTrace(
+    transferID: String, source: String, fromSmartAccount: String, fromVirtualAccount: String, webOrderID: String,
+    lineNumber: String, sku: String, quantity: Int, toSmartAccount: String, toVirtualAccount: String, date: String,
+    file: String
+  ) -> TransferTrace {
+    TransferTrace(
+      transferID: transferID, source: source, fromSmartAccount: fromSmartAccount,
+      fromVirtualAccount: fromVirtualAccount, webOrderID: webOrderID, lineNumber: lineNumber, sku: sku,
+      quantity: quantity, toSmartAccount: toSmartAccount, toVirtualAccount: toVirtualAccount, date: date, file: file)
+  }
+
+  /// Balances split by where the licenses came from (`SourcedBalance`):
+  /// deposits by their sender; a transfer out of a holding line counted
+  /// against the sender of that line's deposit, and into the customer's
+  /// account from the holding account. `collation` orders text the same way
+  /// on every backend.
+  static func balancesBySourceSQL(collation: String) -> String {
     """
+    SELECT m.sa, MIN(COALESCE(v.name, m.va)), m.sku, m.via, m.from_sa, m.source,
+           CAST(SUM(m.available) AS BIGINT), CAST(SUM(m.held) AS BIGINT)
+      FROM (SELECT smart_account AS sa, virtual_account AS va, sku, 'deposit' AS via, '' AS from_sa, source,
+                   CASE status WHEN 'available' THEN quantity ELSE 0 END AS available,
+                   CASE status WHEN 'held' THEN quantity ELSE 0 END AS held
+              FROM deposits
+            UNION ALL
+            SELECT t.from_smart_account, t.from_virtual_account, t.sku, 'deposit', '', COALESCE(d.source, t.source),
+                   0, -t.quantity
+              FROM transfers t
+              LEFT JOIN deposits d ON d.order_key = t.order_key AND d.line_key = t.line_key AND d.twin = 0
+            UNION ALL
+            SELECT to_smart_account, to_virtual_account, sku, 'transfer', from_smart_account, source, quantity, 0
+              FROM transfers) AS m
+      LEFT JOIN virtual_accounts v ON v.smart_account = m.sa AND v.name_key = lower(m.va)
+     GROUP BY m.sa, lower(m.va), m.sku, m.via, m.from_sa, m.source
+    HAVING SUM(m.available) <> 0 OR SUM(m.held) <> 0
+     ORDER BY m.sa\(collation), lower(m.va)\(collation), m.sku\(collation), m.via\(collation), m.from_sa\(collation),
+              m.source\(collation)
+    """
+  }
+
+  /// Held deposits with what is left of them, oldest first, then by identity.
+  static func heldLicensesSQL(_ cursors: LedgerCursors) -> String {
+    let collation = cursors.collation
+    return """
+      SELECT sa, va, sku, web_order_id, line_number, held, day FROM (
+        SELECT d.smart_account AS sa, d.virtual_account AS va, d.sku, d.web_order_id, d.line_number,
+               d.quantity - COALESCE((SELECT SUM(t.quantity) FROM transfers t
+                  WHERE t.order_key = d.order_key AND t.line_key = d.line_key AND d.twin = 0), 0) AS held,
+               substr(f.recorded_at, 1, 10) AS day, f.recorded_at, d.order_key, d.line_key
+          FROM deposits d JOIN files f ON f.id = d.file_id
+         WHERE d.status = 'held') AS h
+       WHERE held > 0
+       ORDER BY recorded_at\(collation), order_key\(collation), line_key\(collation), line_number\(collation)
+      """
+  }
 
   static func heldLicenses(
     smartAccount: String, virtualAccount: String, sku: String, webOrderID: String, lineNumber: String, held: Int,
@@ -322,16 +400,6 @@ enum LedgerQueries {
     return HeldLicenses(
       smartAccount: smartAccount, virtualAccount: virtualAccount, sku: sku, webOrderID: webOrderID,
       lineNumber: lineNumber, held: held, depositedOn: day, ageDays: today - (CalendarDate.dayNumber(day) ?? today))
-  }
-
-  /// Oldest first, then by identity: the same order from either backend.
-  static func sorted(_ held: [(recordedAt: String, licenses: HeldLicenses)]) -> [HeldLicenses] {
-    held.sorted {
-      let left = LineIdentity(webOrderID: $0.licenses.webOrderID, lineNumber: $0.licenses.lineNumber)
-      let right = LineIdentity(webOrderID: $1.licenses.webOrderID, lineNumber: $1.licenses.lineNumber)
-      return ($0.recordedAt, left.order, left.line, $0.licenses.lineNumber)
-        < ($1.recordedAt, right.order, right.line, $1.licenses.lineNumber)
-    }.map(\.licenses)
   }
 
   /// Each twin with the deposit its identity keeps (see `IdentityCollision`).

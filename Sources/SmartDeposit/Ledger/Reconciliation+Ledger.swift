@@ -19,6 +19,8 @@ public struct ReconciliationLine: Sendable, Equatable, Codable {
   /// UTC date (YYYY-MM-DD) of the deposit, or of the run that rejected the line.
   public var date: String
   public var source: String
+  /// Where the line's held licenses went, transfer by transfer.
+  public var transfers: [TransferTrace] = []
 
   enum CodingKeys: String, CodingKey {
     case webOrderID = "web_order_id"
@@ -26,7 +28,62 @@ public struct ReconciliationLine: Sendable, Equatable, Codable {
     case sku
     case smartAccount = "smart_account"
     case virtualAccount = "virtual_account"
-    case ordered, deposited, transferred, held, status, reason, date, source
+    case ordered, deposited, transferred, held, status, reason, date, source, transfers
+  }
+}
+
+/// One transfer of held licenses: from which holding line to which
+/// customer account, when, by whom and in which file.
+public struct TransferTrace: Sendable, Equatable, Codable {
+  public var transferID: String
+  /// The partner that sent the transfer file.
+  public var source: String
+  public var fromSmartAccount: String
+  public var fromVirtualAccount: String
+  public var webOrderID: String
+  public var lineNumber: String
+  public var sku: String
+  public var quantity: Int
+  public var toSmartAccount: String
+  public var toVirtualAccount: String
+  /// UTC date (YYYY-MM-DD) it was applied.
+  public var date: String
+  public var file: String
+
+  enum CodingKeys: String, CodingKey {
+    case transferID = "transfer_id"
+    case source
+    case fromSmartAccount = "from_smart_account"
+    case fromVirtualAccount = "from_virtual_account"
+    case webOrderID = "web_order_id"
+    case lineNumber = "line_number"
+    case sku, quantity
+    case toSmartAccount = "to_smart_account"
+    case toVirtualAccount = "to_virtual_account"
+    case date, file
+  }
+}
+
+/// A balance split by where its licenses came from: deposited directly by a
+/// sender (`via` `deposit`, `source` CCW or a partner), or transferred in
+/// from a holding account (`via` `transfer`, `from_smart_account` and the
+/// partner in `source`). The rows of one SA/VA/SKU add up to its balance.
+public struct SourcedBalance: Sendable, Equatable, Codable {
+  public var smartAccount: String
+  public var virtualAccount: String
+  public var sku: String
+  public var via: String
+  public var fromSmartAccount: String
+  public var source: String
+  public var available: Int
+  public var held: Int
+
+  enum CodingKeys: String, CodingKey {
+    case smartAccount = "smart_account"
+    case virtualAccount = "virtual_account"
+    case sku, via
+    case fromSmartAccount = "from_smart_account"
+    case source, available, held
   }
 }
 
@@ -54,42 +111,43 @@ public struct HeldLicenses: Sendable, Equatable, Codable {
 }
 
 extension SQLiteLedger {
-  public func reconciliationLines(since: String?, until: String?) throws -> [ReconciliationLine] {
-    try readOnly("reading order lines") { db in
-      var lines: [ReconciliationLine] = []
-      let deposits = try Row.fetchCursor(
-        db, sql: LedgerQueries.reconciliationDepositsSQL(placeholder: { "?\($0)" }), arguments: [since, until])
-      while let row = try deposits.next() {
-        lines.append(
-          LedgerQueries.depositLine(
-            webOrderID: row[0], lineNumber: row[1], sku: row[2], smartAccount: row[3], virtualAccount: row[4],
-            quantity: row[5], status: row[6], day: row[7], source: row[8], moved: row[9]))
+  public func withCursors<T>(_ operation: String, _ body: (LedgerCursors) throws -> T) throws -> T {
+    try readOnly(operation) { db in
+      let cursors = SQLiteCursors(db: db)
+      // One snapshot for every cursor (inside a dry run, its own transaction).
+      if db.isInsideTransaction { return try body(cursors) }
+      var result: T?
+      try db.inTransaction(.deferred) {
+        result = try body(cursors)
+        return .commit
       }
-      let rejects = try Row.fetchCursor(
-        db, sql: LedgerQueries.reconciliationRejectsSQL(placeholder: { "?\($0)" }), arguments: [since, until])
-      while let row = try rejects.next() {
-        lines.append(
-          LedgerQueries.rejectedLine(
-            webOrderID: row[0], lineNumber: row[1], sku: row[2], smartAccount: row[3], quantity: row[4], code: row[5],
-            day: row[6], source: row[7], virtualAccount: row[8]))
-      }
-      return LedgerQueries.sorted(lines)
+      guard let result else { throw LedgerError(path: path, operation: operation, cause: "no result") }
+      return result
     }
   }
+}
 
-  public func heldLicenses(asOf: String) throws -> [HeldLicenses] {
-    try readOnly("reading held licenses") { db in
-      var held: [(recordedAt: String, licenses: HeldLicenses)] = []
-      let rows = try Row.fetchCursor(db, sql: LedgerQueries.heldLicensesSQL)
-      while let row = try rows.next() {
-        if let licenses = LedgerQueries.heldLicenses(
-          smartAccount: row[0], virtualAccount: row[1], sku: row[2], webOrderID: row[3], lineNumber: row[4],
-          held: row[5], day: row[6], asOf: asOf)
-        {
-          held.append((row[7], licenses))
-        }
-      }
-      return LedgerQueries.sorted(held)
-    }
+/// Cursors over one SQLite connection, inside one database access.
+struct SQLiteCursors: LedgerCursors {
+  let db: Database
+
+  func placeholder(_ n: Int) -> String { "?\(n)" }
+  var collation: String { "" }
+
+  func open(_ sql: String, _ arguments: [String?]) throws -> LedgerCursor {
+    SQLiteCursor(try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments)))
   }
+}
+
+final class SQLiteCursor: LedgerCursor {
+  private let rows: RowCursor
+  init(_ rows: RowCursor) { self.rows = rows }
+  func next() throws -> LedgerRow? { try rows.next().map(SQLiteRow.init) }
+}
+
+struct SQLiteRow: LedgerRow {
+  let row: Row
+  func string(_ index: Int) throws -> String { row[index] as String? ?? "" }
+  func int(_ index: Int) throws -> Int { row[index] as Int? ?? 0 }
+  func optionalInt(_ index: Int) throws -> Int? { row[index] }
 }

@@ -388,39 +388,6 @@ public final class SQLiteLedger: Ledger {
     }
   }
 
-  // MARK: Balances
-
-  /// The journal of movements, as (SA, VA, SKU, available, held) rows.
-  static let movementsSQL = """
-    SELECT smart_account AS sa, virtual_account AS va, sku,
-           CASE status WHEN 'available' THEN quantity ELSE 0 END AS available,
-           CASE status WHEN 'held' THEN quantity ELSE 0 END AS held
-      FROM deposits
-    UNION ALL
-    SELECT from_smart_account, from_virtual_account, sku, 0, -quantity FROM transfers
-    UNION ALL
-    SELECT to_smart_account, to_virtual_account, sku, quantity, 0 FROM transfers
-    """
-
-  public func balances() throws -> [Balance] {
-    try read("reading balances") { db in
-      try Row.fetchAll(
-        db,
-        sql: """
-          SELECT m.sa, COALESCE(v.name, m.va) AS va, m.sku, SUM(m.available) AS available, SUM(m.held) AS held
-            FROM (\(Self.movementsSQL)) AS m
-            LEFT JOIN virtual_accounts v ON v.smart_account = m.sa AND v.name_key = lower(m.va)
-           GROUP BY m.sa, lower(m.va), m.sku
-           ORDER BY m.sa, lower(m.va), m.sku
-          """
-      ).map {
-        Balance(
-          smartAccount: $0["sa"], virtualAccount: $0["va"], sku: $0["sku"], available: $0["available"], held: $0["held"]
-        )
-      }
-    }
-  }
-
   public func totals(heldOverAgeBefore day: String) throws -> LedgerTotals {
     try read("adding up the ledger's totals") { db in
       var totals = LedgerTotals()

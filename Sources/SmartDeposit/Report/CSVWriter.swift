@@ -117,6 +117,8 @@ public final class BufferedFileWriter {
   /// Bytes already handed to the file.
   private var flushed: UInt64 = 0
   private var closed = false
+  /// Whether `close` syncs to disk (not a pipe's or a terminal's standard output).
+  private let syncsOnClose: Bool
 
   public init(path: String) throws {
     self.path = path
@@ -124,6 +126,18 @@ public final class BufferedFileWriter {
     guard descriptor >= 0 else {
       throw ReportError(path: path, cause: "cannot create the file (\(String(cString: strerror(errno))))")
     }
+    syncsOnClose = true
+    buffer.reserveCapacity(Self.bufferSize)
+  }
+
+  /// Writes to standard output, in the same large blocks.
+  public init(standardOutput: Void) throws {
+    path = "standard output"
+    descriptor = dup(STDOUT_FILENO)
+    guard descriptor >= 0 else {
+      throw ReportError(path: path, cause: "cannot write (\(String(cString: strerror(errno))))")
+    }
+    syncsOnClose = false
     buffer.reserveCapacity(Self.bufferSize)
   }
 
@@ -184,7 +198,7 @@ public final class BufferedFileWriter {
   /// Flushes, syncs to disk and closes.
   public func close() throws {
     try flush()
-    guard fsync(descriptor) == 0 else {
+    guard !syncsOnClose || fsync(descriptor) == 0 else {
       throw ReportError(path: path, cause: "sync failed: \(String(cString: strerror(errno)))")
     }
     closed = true

@@ -274,7 +274,7 @@ public final class PostgresLedger: Ledger {
     var binds = PostgresBindings()
     binds.append(limit)
     return try session.query(
-      "SELECT \(Self.runColumns) FROM runs ORDER BY started_at DESC, id DESC LIMIT $1", binds,
+      "SELECT \(Self.runColumns) FROM runs ORDER BY started_at DESC, seq DESC LIMIT $1", binds,
       operation: "reading the run history"
     ).map(Self.runRecord)
   }
@@ -490,23 +490,6 @@ public final class PostgresLedger: Ledger {
 
   // MARK: Balances and reports
 
-  public func balances() throws -> [Balance] {
-    try session.query(
-      """
-      SELECT m.sa, MIN(COALESCE(v.name, m.va)) AS va, m.sku, SUM(m.available)::bigint, SUM(m.held)::bigint
-        FROM (\(SQLiteLedger.movementsSQL)) AS m
-        LEFT JOIN virtual_accounts v ON v.smart_account = m.sa AND v.name_key = lower(m.va)
-       GROUP BY m.sa, lower(m.va), m.sku
-       ORDER BY m.sa COLLATE "C", lower(m.va) COLLATE "C", m.sku COLLATE "C"
-      """, operation: "reading balances"
-    ).map { row in
-      let cells = row.makeRandomAccess()
-      return Balance(
-        smartAccount: try cells.string(0), virtualAccount: try cells.string(1), sku: try cells.string(2),
-        available: try cells.int(3), held: try cells.int(4))
-    }
-  }
-
   public func totals(heldOverAgeBefore day: String) throws -> LedgerTotals {
     var totals = LedgerTotals()
     var binds = PostgresBindings()
@@ -552,47 +535,78 @@ public final class PostgresLedger: Ledger {
     }
   }
 
-  public func reconciliationLines(since: String?, until: String?) throws -> [ReconciliationLine] {
-    var binds = PostgresBindings()
-    binds.append(since)
-    binds.append(until)
-    var lines = try session.query(
-      LedgerQueries.reconciliationDepositsSQL(placeholder: { "$\($0)::text" }), binds,
-      operation: "reading order lines"
-    ).map { row in
-      let cells = row.makeRandomAccess()
-      return LedgerQueries.depositLine(
-        webOrderID: try cells.string(0), lineNumber: try cells.string(1), sku: try cells.string(2),
-        smartAccount: try cells.string(3), virtualAccount: try cells.string(4), quantity: try cells.int(5),
-        status: try cells.string(6), day: try cells.string(7), source: try cells.string(8), moved: try cells.int(9))
+  public func withCursors<T>(_ operation: String, _ body: (LedgerCursors) throws -> T) throws -> T {
+    try transaction(operation) {
+      let cursors = PostgresCursors(session: session)
+      defer { cursors.closeAll() }
+      return try body(cursors)
     }
-    lines += try session.query(
-      LedgerQueries.reconciliationRejectsSQL(placeholder: { "$\($0)::text" }), binds,
-      operation: "reading order lines"
-    ).map { row in
-      let cells = row.makeRandomAccess()
-      return LedgerQueries.rejectedLine(
-        webOrderID: try cells.string(0), lineNumber: try cells.string(1), sku: try cells.string(2),
-        smartAccount: try cells.string(3), quantity: try cells.optionalInt(4), code: try cells.string(5),
-        day: try cells.string(6), source: try cells.string(7), virtualAccount: try cells.string(8))
+  }
+}
+
+/// Server-side cursors in the current transaction. A cursor's query takes
+/// no bound parameters, so each is spelled as a literal (the only
+/// parameters are dates, already validated, and NULL).
+final class PostgresCursors: LedgerCursors {
+  private let session: PostgresSession
+  private var opened = 0
+  private var arguments: [String?] = []
+
+  init(session: PostgresSession) { self.session = session }
+
+  func placeholder(_ n: Int) -> String { "\u{1}\(n)\u{1}" }
+  var collation: String { " COLLATE \"C\"" }
+
+  func open(_ sql: String, _ arguments: [String?]) throws -> LedgerCursor {
+    var text = sql
+    for (index, argument) in arguments.enumerated() {
+      text = text.replacingOccurrences(
+        of: "\u{1}\(index + 1)\u{1}", with: argument.map { PostgresLedger.literal($0) + "::text" } ?? "NULL::text")
     }
-    return LedgerQueries.sorted(lines)
+    opened += 1
+    let name = "smartdeposit_cursor_\(opened)"
+    try session.query("DECLARE \(name) NO SCROLL CURSOR FOR \(text)", operation: "reading the ledger")
+    return PostgresCursor(session: session, name: name)
   }
 
-  public func heldLicenses(asOf: String) throws -> [HeldLicenses] {
-    var held: [(recordedAt: String, licenses: HeldLicenses)] = []
-    for row in try session.query(LedgerQueries.heldLicensesSQL, operation: "reading held licenses") {
-      let cells = row.makeRandomAccess()
-      if let licenses = LedgerQueries.heldLicenses(
-        smartAccount: try cells.string(0), virtualAccount: try cells.string(1), sku: try cells.string(2),
-        webOrderID: try cells.string(3), lineNumber: try cells.string(4), held: try cells.int(5),
-        day: try cells.string(6), asOf: asOf)
-      {
-        held.append((try cells.string(7), licenses))
-      }
+  func closeAll() {
+    for index in stride(from: opened, to: 0, by: -1) {
+      _ = try? session.query("CLOSE smartdeposit_cursor_\(index)", operation: "reading the ledger")
     }
-    return LedgerQueries.sorted(held)
   }
+}
+
+/// Rows of one server-side cursor, fetched 2,048 at a time.
+final class PostgresCursor: LedgerCursor {
+  private let session: PostgresSession
+  private let name: String
+  private var rows: [PostgresRow] = []
+  private var position = 0
+  private var finished = false
+
+  init(session: PostgresSession, name: String) {
+    self.session = session
+    self.name = name
+  }
+
+  func next() throws -> LedgerRow? {
+    if position == rows.count {
+      guard !finished else { return nil }
+      rows = try session.query("FETCH 2048 FROM \(name)", operation: "reading the ledger")
+      position = 0
+      finished = rows.count < 2048
+      if rows.isEmpty { return nil }
+    }
+    defer { position += 1 }
+    return PostgresCells(cells: rows[position].makeRandomAccess())
+  }
+}
+
+struct PostgresCells: LedgerRow {
+  let cells: PostgresRandomAccessRow
+  func string(_ index: Int) throws -> String { try cells.optionalString(index) ?? "" }
+  func int(_ index: Int) throws -> Int { try cells.optionalInt(index) ?? 0 }
+  func optionalInt(_ index: Int) throws -> Int? { try cells.optionalInt(index) }
 }
 
 /// Run leases and file claims, on a connection of their own: they must be
