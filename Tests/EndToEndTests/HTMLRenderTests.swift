@@ -68,4 +68,38 @@ struct HTMLRenderTests {
     #expect(reconcile.dom.contains("in the ledger, not in SSM"))
     #expect(!reconcile.log.contains(":CONSOLE"), "\(reconcile.log)")
   }
+
+  /// A ledger of 5,000 accounts: the pages keep their caps and say so, and
+  /// still render whole.
+  @Test(.enabled(if: HTMLRenderTests.shouldRun))
+  func pagesOfALargeLedgerKeepTheirCaps() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-html-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try generateDrop(
+      into: folder,
+      [
+        "--lines", "12000", "--partner-lines", "1000", "--files", "2", "--accounts", "5000", "--mistakes", "--seed",
+        "3",
+      ])
+    let run = try runCommand(["run", "--json"], in: folder)
+    #expect(run.status == 65)
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+    let runID = try #require(summary["run_id"] as? String)
+    let page = try render(folder.appendingPathComponent("var/reports/\(runID)/report.html"))
+    #expect(page.dom.contains("The 40 largest of"))
+    #expect(page.dom.contains("13,000"))
+    #expect(!page.log.contains(":CONSOLE"), "\(page.log)")
+
+    let out = folder.appendingPathComponent("reconcile.html")
+    let reconcile = try runCommand(
+      ["reconcile", "--format", "html", "--out", out.path, "--as-of", "2026-12-01"], in: folder)
+    #expect(reconcile.status == 0 || reconcile.status == 65, "\(reconcile.standardError)")
+    let rendered = try render(out)
+    #expect(rendered.dom.contains("The first 5,000 of"))
+    #expect(rendered.dom.contains("Order lines"))
+    // The page holds at most the capped rows of each list, not the ledger.
+    let rows = rendered.dom.components(separatedBy: "<tr").count - 1
+    #expect(rows < 4 * ReconciliationRenderer.htmlRowLimit, "\(rows) table rows")
+    #expect(!rendered.log.contains(":CONSOLE"), "\(rendered.log)")
+  }
 }

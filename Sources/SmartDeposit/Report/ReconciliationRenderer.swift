@@ -11,9 +11,20 @@ public enum ReconciliationRenderer {
     "from_smart_account", "from_virtual_account", "transfer_id", "source", "file", "ssm_order_lines",
   ]
 
-  /// One row, its cells named by column: a row can never put a value under another column's header.
-  private static func row(_ section: String, _ cells: [String: String]) -> String {
-    CSVFormatter.row(csvHeader.map { $0 == "section" ? section : cells[$0] ?? "" })
+  /// Where each column is, by name.
+  private static let columnIndex = Dictionary(uniqueKeysWithValues: csvHeader.enumerated().map { ($1, $0) })
+
+  /// One row, its cells named by column: a row can never put a value under
+  /// another column's header. (Placed by index, not looked up per header
+  /// column: a ledger's millions of lines each make a row.)
+  private static func row(_ section: String, _ cells: KeyValuePairs<String, String>) -> String {
+    var values = [String](repeating: "", count: csvHeader.count)
+    values[0] = section
+    for (name, value) in cells {
+      guard let index = columnIndex[name] else { preconditionFailure("no reconcile column \(name)") }
+      values[index] = value
+    }
+    return CSVFormatter.row(values)
   }
 
   /// One CSV: a `section` column (`line`, `transfer`, `balance`, `source`,
@@ -265,7 +276,7 @@ public enum ReconciliationRenderer {
         "<p class=\"note\">Each line below was deposited twice under two spellings of one identity (before spellings were compared by meaning). Nothing was removed: correct each by hand; <code>smartdeposit ledger doctor</code> lists them too.</p>\n"
       body += HTML.table(
         headers: [
-          "web order", "line", "smart account", "virtual account", "sku", "quantity", "first file", "second file",
+          "web order", "line", "smart account", "virtual account", "SKU", "quantity", "first file", "second file",
         ],
         rows: report.doubleDeposits.map {
           [
@@ -291,7 +302,7 @@ public enum ReconciliationRenderer {
         body += "<h2>Held longer than \(report.holdingMaxAgeDays) days</h2>\n"
         body += HTML.table(
           headers: [
-            "holding account", "virtual account", "sku", "web order", "line", "held", "deposited on", "age (days)",
+            "holding account", "virtual account", "SKU", "web order", "line", "held", "deposited on", "age (days)",
           ],
           rows: report.overAge.map {
             [
@@ -350,7 +361,7 @@ public enum ReconciliationRenderer {
     body += HTML.barChart(
       title: "Licenses per Smart Account", bars: Array(accountBars), firstName: "available", secondName: "held")
     body += HTML.table(
-      headers: ["smart account", "virtual account", "sku", "available", "held"],
+      headers: ["smart account", "virtual account", "SKU", "available", "held"],
       rows: report.balances.map {
         [$0.smartAccount, $0.virtualAccount, $0.sku, HTML.number($0.available), HTML.number($0.held)]
       },
@@ -363,7 +374,7 @@ public enum ReconciliationRenderer {
     let shown = report.lines.prefix(htmlRowLimit)
     body += HTML.table(
       headers: [
-        "web order", "line", "smart account", "virtual account", "sku", "ordered", "deposited", "transferred", "held",
+        "web order", "line", "smart account", "virtual account", "SKU", "ordered", "deposited", "transferred", "held",
         "status",
       ],
       rows: shown.map {

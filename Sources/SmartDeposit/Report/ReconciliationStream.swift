@@ -139,7 +139,9 @@ public struct ReconciliationStream {
     try ledger.forEachHeldLicense(asOf: options.asOf) { licenses in
       let isOverAge = licenses.ageDays > options.holdingMaxAgeDays
       if isOverAge { totals.overAgeLicenses += licenses.held }
-      if let index = buckets.lastIndex(where: { licenses.ageDays >= $0.fromDays }) {
+      // Deposited after the as-of date: held for no time yet, not left out of the chart.
+      let age = max(licenses.ageDays, 0)
+      if let index = buckets.lastIndex(where: { age >= $0.fromDays }) {
         buckets[index].licenses += licenses.held
       }
       try body(licenses, isOverAge)
