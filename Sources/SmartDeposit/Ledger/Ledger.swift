@@ -401,11 +401,6 @@ public protocol Ledger: AnyObject {
   func run(id: String) throws -> RunRecord?
   /// Every file of a run: those it recorded, then those it only saw.
   func filesOfRun(id: String) throws -> [RunFileEntry]
-  /// Every deposit the run's files made, file by file in record order,
-  /// with the file's name.
-  func depositsOfRun(id: String, _ body: (_ file: String, Deposit) throws -> Void) throws
-  /// Every reject of the run's files, file by file in record order.
-  func rejectsOfRun(id: String, _ body: (Reject) throws -> Void) throws
   /// Transfers the run applied, and their licences.
   func transfersOfRun(id: String) throws -> (applied: Int, quantity: Int)
   /// Number of deposits in the ledger.

@@ -20,6 +20,7 @@ public protocol LedgerCursor: AnyObject {
 /// One row's cells, by position.
 public protocol LedgerRow {
   func string(_ index: Int) throws -> String
+  func optionalString(_ index: Int) throws -> String?
   func int(_ index: Int) throws -> Int
   func optionalInt(_ index: Int) throws -> Int?
 }

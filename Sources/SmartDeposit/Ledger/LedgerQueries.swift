@@ -133,6 +133,24 @@ enum LedgerQueries {
                        WHERE f.run_id = runs.id AND f.outcome = 'processed' AND f.format <> 'transfer')
     """
 
+  /// The columns a deposit is read from, in `deposit(_:)`'s order.
+  static let depositColumns = """
+    web_order_id, line_number, sales_order, purchase_order, order_date, sku, quantity, license_type, term_months, \
+    start_date, smart_account, virtual_account, end_customer, status, source, record
+    """
+
+  /// A deposit from a row of `depositColumns`.
+  static func deposit(_ row: LedgerRow) throws -> Deposit {
+    Deposit(
+      webOrderID: try row.string(0), lineNumber: try row.string(1), salesOrder: try row.string(2),
+      purchaseOrder: try row.string(3), orderDate: try row.string(4), sku: try row.string(5),
+      quantity: try row.int(6), licenseType: LicenseType(rawValue: try row.string(7)) ?? .perpetual,
+      termMonths: try row.optionalInt(8), startDate: try row.optionalString(9), smartAccount: try row.string(10),
+      virtualAccount: try row.string(11), endCustomer: try row.string(12),
+      status: DepositStatus(rawValue: try row.string(13)) ?? .available, source: try row.string(14),
+      record: try row.int(15))
+  }
+
   /// The columns a reject is read from, in `reject(_:)`'s order.
   static let rejectColumns = """
     file, record, web_order_id, line_number, code, message, sku, quantity_written, smart_account, virtual_account, \

@@ -112,6 +112,26 @@ extension Ledger {
     }
   }
 
+  /// Every deposit the run's files made, file by file in record order, with the file's name.
+  public func depositsOfRun(id: String, _ body: (_ file: String, Deposit) throws -> Void) throws {
+    try withCursors("reading the deposits of run \(id)") { cursors in
+      let rows = try cursors.open(
+        LedgerQueries.depositsOfRunSQL(depositColumns: LedgerQueries.depositColumns, placeholder: cursors.placeholder),
+        [id])
+      while let row = try rows.next() { try body(try row.string(16), try LedgerQueries.deposit(row)) }
+    }
+  }
+
+  /// Every reject of the run's files, file by file in record order.
+  public func rejectsOfRun(id: String, _ body: (Reject) throws -> Void) throws {
+    try withCursors("reading the rejects of run \(id)") { cursors in
+      let rows = try cursors.open(LedgerQueries.rejectsOfRunSQL(placeholder: cursors.placeholder), [id])
+      while let row = try rows.next() {
+        try body(try LedgerQueries.reject(record: try row.int(1)) { try row.string($0) })
+      }
+    }
+  }
+
   /// Balances per SA, VA and SKU, in account order.
   public func balances() throws -> [Balance] {
     var balances: [Balance] = []

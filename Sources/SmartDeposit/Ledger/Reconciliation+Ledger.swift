@@ -148,6 +148,7 @@ final class SQLiteCursor: LedgerCursor {
 struct SQLiteRow: LedgerRow {
   let row: Row
   func string(_ index: Int) throws -> String { row[index] as String? ?? "" }
+  func optionalString(_ index: Int) throws -> String? { row[index] }
   func int(_ index: Int) throws -> Int { row[index] as Int? ?? 0 }
   func optionalInt(_ index: Int) throws -> Int? { row[index] }
 }

@@ -284,23 +284,6 @@ public final class SQLiteLedger: Ledger {
     }
   }
 
-  public func depositsOfRun(id: String, _ body: (String, Deposit) throws -> Void) throws {
-    try read("reading the deposits of run \(id)") { db in
-      let sql = LedgerQueries.depositsOfRunSQL(
-        depositColumns: SQLiteDepositSession.depositColumns, placeholder: { "?\($0)" })
-      let cursor = try Row.fetchCursor(db, sql: sql, arguments: [id])
-      while let row = try cursor.next() { try body(row[16], SQLiteDepositSession.deposit(from: row)) }
-    }
-  }
-
-  public func rejectsOfRun(id: String, _ body: (Reject) throws -> Void) throws {
-    try read("reading the rejects of run \(id)") { db in
-      let cursor = try Row.fetchCursor(
-        db, sql: LedgerQueries.rejectsOfRunSQL(placeholder: { "?\($0)" }), arguments: [id])
-      while let row = try cursor.next() { try body(SQLiteDepositSession.reject(from: row)) }
-    }
-  }
-
   public func transfersOfRun(id: String) throws -> (applied: Int, quantity: Int) {
     try read("reading the transfers of run \(id)") { db in
       let row = try Row.fetchOne(db, sql: LedgerQueries.transfersOfRunSQL(placeholder: { "?\($0)" }), arguments: [id])
@@ -704,10 +687,7 @@ final class SQLiteDepositSession: DepositSession {
   }
 
   /// The columns `deposit(from:)` reads, in its order.
-  static let depositColumns = """
-    web_order_id, line_number, sales_order, purchase_order, order_date, sku, quantity, license_type, term_months, \
-    start_date, smart_account, virtual_account, end_customer, status, source, record
-    """
+  static let depositColumns = LedgerQueries.depositColumns
 
   /// A deposit from a row of `depositColumns`, read by position.
   static func deposit(from row: Row) -> Deposit {

@@ -106,8 +106,7 @@ public enum RunReportRebuild {
           rejected: file.rejected, reason: file.reason, sender: file.sender, deposited: file.deposited))
     }
     summary.lines.rejected = rows.rejected - summary.transfers.rejected
-    summary.files.seen =
-      summary.filesDetail.filter { $0.outcome != .recovered }.count + summary.staleFiles.count
+    summary.files.seen = summary.filesDetail.count + summary.staleFiles.count
     if !counts.cause.isEmpty { summary.errors.append(counts.cause) }
     try writer.finish(summary: summary)
     return writer.finalFolder

@@ -15,10 +15,7 @@ final class PostgresDepositSession: DepositSession {
     self.file = file
   }
 
-  static let depositColumns = """
-    web_order_id, line_number, sales_order, purchase_order, order_date, sku, quantity, license_type, term_months, \
-    start_date, smart_account, virtual_account, end_customer, status, source, record
-    """
+  static let depositColumns = LedgerQueries.depositColumns
 
   static func deposit(_ row: PostgresRow) throws -> Deposit {
     let cells = row.makeRandomAccess()

@@ -323,21 +323,6 @@ public final class PostgresLedger: Ledger {
     }
   }
 
-  public func depositsOfRun(id: String, _ body: (String, Deposit) throws -> Void) throws {
-    let sql = LedgerQueries.depositsOfRunSQL(
-      depositColumns: PostgresDepositSession.depositColumns, placeholder: { _ in Self.literal(id) })
-    try withCursor(sql, operation: "reading the deposits of run \(id)") { row in
-      try body(try row.makeRandomAccess().string(16), try PostgresDepositSession.deposit(row))
-    }
-  }
-
-  public func rejectsOfRun(id: String, _ body: (Reject) throws -> Void) throws {
-    let sql = LedgerQueries.rejectsOfRunSQL(placeholder: { _ in Self.literal(id) })
-    try withCursor(sql, operation: "reading the rejects of run \(id)") { row in
-      try body(try PostgresDepositSession.reject(row))
-    }
-  }
-
   public func transfersOfRun(id: String) throws -> (applied: Int, quantity: Int) {
     var binds = PostgresBindings()
     binds.append(id)
@@ -352,20 +337,6 @@ public final class PostgresLedger: Ledger {
   /// cursor's query, which takes no parameters.
   static func literal(_ text: String) -> String {
     "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
-  }
-
-  /// Runs a query through a server-side cursor, 4,096 rows at a time, so
-  /// that a run of a million lines is never held in memory at once.
-  private func withCursor(_ sql: String, operation: String, _ body: (PostgresRow) throws -> Void) throws {
-    try transaction(operation) {
-      try session.query("DECLARE smartdeposit_rows NO SCROLL CURSOR FOR \(sql)", operation: operation)
-      while true {
-        let rows = try session.query("FETCH 4096 FROM smartdeposit_rows", operation: operation)
-        for row in rows { try body(row) }
-        if rows.count < 4096 { break }
-      }
-      try session.query("CLOSE smartdeposit_rows", operation: operation)
-    }
   }
 
   // MARK: Claims
@@ -605,6 +576,7 @@ final class PostgresCursor: LedgerCursor {
 struct PostgresCells: LedgerRow {
   let cells: PostgresRandomAccessRow
   func string(_ index: Int) throws -> String { try cells.optionalString(index) ?? "" }
+  func optionalString(_ index: Int) throws -> String? { try cells.optionalString(index) }
   func int(_ index: Int) throws -> Int { try cells.optionalInt(index) ?? 0 }
   func optionalInt(_ index: Int) throws -> Int? { try cells.optionalInt(index) }
 }
