@@ -50,11 +50,12 @@ struct AccountsCommand: ParsableCommand {
         var lock: RunLock?
         if case .sqlite(let path) = config.ledger { lock = try RunLock(ledgerPath: path) }
         defer { withExtendedLifetime(lock) {} }
-        let (accounts, problems) = try AccountsFile.read(config: config)
-        let result = try LedgerOpener.open(config, access: .write).syncRegistry(accounts)
+        let outcome = try RegistrySync.run(
+          config: config, ledger: LedgerOpener.open(config, access: .write), always: true)
+        let (problems, result) = (outcome.problems, outcome.result)
         for problem in problems { CommandSupport.printError("\(problem)") }
         print(
-          "accounts: \(accounts.count) valid, \(problems.count) refused; \(result.accountsAdded) added, \(result.accountsUpdated) updated, \(result.virtualAccountsAdded) virtual accounts added"
+          "accounts: \(outcome.accounts) valid, \(problems.count) refused; \(result.accountsAdded) added, \(result.accountsUpdated) updated, \(result.virtualAccountsAdded) virtual accounts added"
         )
         if !problems.isEmpty { throw ExitCode(.dataError) }
       } catch let error as ExitCode {

@@ -1,5 +1,5 @@
 /// A row of the accounts file that the registry refused.
-public struct AccountProblem: Sendable, Equatable, CustomStringConvertible {
+public struct AccountProblem: Sendable, Equatable, Codable, CustomStringConvertible {
   public var file: String
   public var line: Int
   public var message: String

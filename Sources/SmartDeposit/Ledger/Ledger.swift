@@ -299,6 +299,20 @@ public struct Balance: Sendable, Equatable, Codable {
   }
 }
 
+/// What the ledger's registry was last synced from: the fingerprint of the
+/// accounts file's content and of the settings that read it, and the
+/// problems that reading found (they are reported again by every run that
+/// finds the file unchanged and so does not read it).
+public struct RegistrySource: Sendable, Equatable {
+  public var fingerprint: String
+  public var problems: [AccountProblem]
+
+  public init(fingerprint: String, problems: [AccountProblem]) {
+    self.fingerprint = fingerprint
+    self.problems = problems
+  }
+}
+
 /// What syncing the accounts file changed.
 public struct RegistrySyncResult: Sendable, Equatable {
   public var accountsAdded = 0
@@ -348,8 +362,12 @@ public protocol Ledger: AnyObject {
   /// Deposits per `DepositSession.deposit(_:)` call that suit this backend:
   /// enough to make a round trip's cost small against the rows it carries.
   var batchSize: Int { get }
-  /// Adds new accounts and VAs from the accounts file; removes nothing.
-  func syncRegistry(_ accounts: [SmartAccount]) throws -> RegistrySyncResult
+  /// Adds new accounts and VAs from the accounts file; removes nothing. In
+  /// the same transaction, records `source` as what the registry was synced
+  /// from, or forgets the source recorded before when it is nil.
+  func syncRegistry(_ accounts: [SmartAccount], source: RegistrySource?) throws -> RegistrySyncResult
+  /// What the last sync recorded as its source, if it recorded one.
+  func registrySource() throws -> RegistrySource?
   /// The registry as the ledger holds it.
   func registry() throws -> Registry
   /// Records the start of a run and marks as died every run shown as
@@ -534,4 +552,11 @@ public struct LedgerTotals: Sendable, Equatable {
   public var lastSuccess: String?
 
   public init() {}
+}
+
+extension Ledger {
+  /// A sync that records no source: the next run reads the accounts file again.
+  public func syncRegistry(_ accounts: [SmartAccount]) throws -> RegistrySyncResult {
+    try syncRegistry(accounts, source: nil)
+  }
 }

@@ -18,6 +18,7 @@ public enum LedgerCopy {
   public static let tables: [Table] = [
     Table(name: "accounts", columns: text("smart_account", "name", "type", "partner", "synced_at")),
     Table(name: "virtual_accounts", columns: text("smart_account", "name_key", "name")),
+    Table(name: "registry_source", columns: numbers("id") + text("fingerprint", "problems", "synced_at")),
     Table(
       name: "runs",
       columns: text("id", "started_at", "finished_at", "status") + numbers("exit_code", "pid")

@@ -81,6 +81,36 @@ enum LedgerQueries {
     """
   }
 
+  /// What the registry was last synced from: one row at most.
+  static let registrySourceTableSQL = """
+    CREATE TABLE registry_source (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      fingerprint TEXT NOT NULL,
+      problems TEXT NOT NULL,
+      synced_at TEXT NOT NULL
+    );
+    """
+
+  static let readRegistrySourceSQL = "SELECT fingerprint, problems FROM registry_source WHERE id = 1"
+  static let forgetRegistrySourceSQL = "DELETE FROM registry_source"
+
+  static func recordRegistrySourceSQL(placeholder: (Int) -> String) -> String {
+    "INSERT INTO registry_source(id, fingerprint, problems, synced_at) VALUES (1, \(placeholder(1)), \(placeholder(2)), \(placeholder(3)))"
+  }
+
+  /// The problems of a registry source as the ledger keeps them (JSON).
+  static func encodeProblems(_ problems: [AccountProblem]) -> String {
+    let data = (try? JSONEncoder().encode(problems)) ?? Data("[]".utf8)
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  /// A source row; problems that cannot be decoded make it no source at all,
+  /// so that the next run reads the accounts file again.
+  static func registrySource(fingerprint: String, problems: String) -> RegistrySource? {
+    guard let decoded = try? JSONDecoder().decode([AccountProblem].self, from: Data(problems.utf8)) else { return nil }
+    return RegistrySource(fingerprint: fingerprint, problems: decoded)
+  }
+
   /// `INSERT` of one `run_files` row; parameters in `RunFileEntry` order.
   static func insertRunFileSQL(placeholder: (Int) -> String) -> String {
     let values = (1...8).map(placeholder).joined(separator: ", ")

@@ -138,6 +138,9 @@ enum LedgerSchema {
         sql: LedgerQueries.reportContextMigrationSQL
           + "\n" + LedgerQueries.runFilesTableSQL(idColumn: "INTEGER PRIMARY KEY"))
     }
+    migrator.registerMigration("v8-registry-source") { db in
+      try db.execute(sql: LedgerQueries.registrySourceTableSQL)
+    }
     return migrator
   }
 

@@ -126,9 +126,22 @@ public final class SQLiteLedger: Ledger {
 
   // MARK: Registry
 
-  public func syncRegistry(_ accounts: [SmartAccount]) throws -> RegistrySyncResult {
+  public func registrySource() throws -> RegistrySource? {
+    try read("reading the registry's source") { db in
+      guard let row = try Row.fetchOne(db, sql: LedgerQueries.readRegistrySourceSQL) else { return nil }
+      return LedgerQueries.registrySource(fingerprint: row[0], problems: row[1])
+    }
+  }
+
+  public func syncRegistry(_ accounts: [SmartAccount], source: RegistrySource?) throws -> RegistrySyncResult {
     let now = Timestamp.now()
     return try write("syncing the registry") { db in
+      try db.execute(sql: LedgerQueries.forgetRegistrySourceSQL)
+      if let source {
+        try db.execute(
+          sql: LedgerQueries.recordRegistrySourceSQL(placeholder: { "?\($0)" }),
+          arguments: [source.fingerprint, LedgerQueries.encodeProblems(source.problems), now])
+      }
       var result = RegistrySyncResult()
       // What the ledger holds is read once and compared in memory: a registry
       // has thousands of accounts, and most nights none of them changed.

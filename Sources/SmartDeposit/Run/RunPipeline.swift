@@ -184,12 +184,19 @@ public struct RunPipeline {
   }
 
   private func syncRegistry(ledger: Ledger, summary: inout RunSummary) throws {
-    let (accounts, problems) = try AccountsFile.read(config: config)
-    for problem in problems {
+    let outcome = try RegistrySync.run(config: config, ledger: ledger)
+    for problem in outcome.problems {
       summary.accountProblems.append(problem.description)
       log.notice("accounts: \(problem)")
     }
-    _ = try ledger.syncRegistry(accounts)
+    if outcome.unchanged {
+      log.debug("accounts: \(config.accountsFile) unchanged since the last sync; not read again")
+    } else {
+      let result = outcome.result
+      log.info(
+        "accounts: \(outcome.accounts) valid; \(result.accountsAdded) added, \(result.accountsUpdated) updated, \(result.virtualAccountsAdded) virtual accounts added"
+      )
+    }
   }
 
   private func processInbox(
@@ -210,6 +217,10 @@ public struct RunPipeline {
       runID: runID,
       found.notReady.map(RunFileEntry.init)
         + found.stale.map { RunFileEntry(name: $0.name, outcome: .stale, reason: $0.reason, ageHours: $0.ageHours) })
+    guard !found.ready.isEmpty else {
+      summary.filesDetail.append(contentsOf: found.notReady)
+      return
+    }
     let registry = try ledger.registry()
     var processor = OrderFileProcessor(
       validator: LineValidator(registry: registry, maxQuantity: config.maxQuantity), atomicity: config.atomicity,
@@ -490,8 +501,7 @@ extension RunPipeline {
     do {
       let ledger = try LedgerOpener.open(config, access: .write)
       defer { ledger.close() }
-      let (accounts, _) = try AccountsFile.read(config: config)
-      _ = try ledger.syncRegistry(accounts)
+      _ = try RegistrySync.run(config: config, ledger: ledger)
       let sha256 = try sha256OfFile(atPath: path)
       if let earlier = try ledger.processedFile(sha256: sha256) {
         return TransferResult(

@@ -97,11 +97,28 @@ public final class PostgresLedger: Ledger {
 
   // MARK: Registry
 
-  public func syncRegistry(_ accounts: [SmartAccount]) throws -> RegistrySyncResult {
+  public func registrySource() throws -> RegistrySource? {
+    for row in try session.query(LedgerQueries.readRegistrySourceSQL, operation: "reading the registry's source") {
+      let cells = row.makeRandomAccess()
+      return LedgerQueries.registrySource(fingerprint: try cells.string(0), problems: try cells.string(1))
+    }
+    return nil
+  }
+
+  public func syncRegistry(_ accounts: [SmartAccount], source: RegistrySource?) throws -> RegistrySyncResult {
     let now = Timestamp.now()
     return try transaction("syncing the registry") {
       // Runners starting together sync one after the other, each seeing what the one before it added.
       try session.query("SELECT pg_advisory_xact_lock(7714359002)", operation: "syncing the registry")
+      try session.query(LedgerQueries.forgetRegistrySourceSQL, operation: "syncing the registry")
+      if let source {
+        var binds = PostgresBindings()
+        binds.append(source.fingerprint)
+        binds.append(LedgerQueries.encodeProblems(source.problems))
+        binds.append(now)
+        try session.query(
+          LedgerQueries.recordRegistrySourceSQL(placeholder: { "$\($0)" }), binds, operation: "syncing the registry")
+      }
       var result = RegistrySyncResult()
       var held: [String: (name: String, type: String, partner: String)] = [:]
       for row in try session.query(

@@ -145,5 +145,6 @@ enum PostgresSchema {
         // Runs in the order they started, also within one second (SQLite has its rowid).
         + "\nALTER TABLE runs ADD COLUMN seq BIGSERIAL;\n"
     ),
+    ("v5-registry-source", LedgerQueries.registrySourceTableSQL),
   ]
 }
