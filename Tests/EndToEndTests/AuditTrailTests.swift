@@ -23,17 +23,7 @@ struct AuditTrailTests {
 
   /// Changes a run's row in the ledger's history, whichever the backend.
   static func rewriteRun(_ drop: TestDrop, _ assignments: String, id: String) throws {
-    let sql = "UPDATE runs SET \(assignments) WHERE id = '\(id)'"
-    if let database = drop.database {
-      try database.sql(sql)
-      return
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["sqlite3", drop.ledgerPath, sql]
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "sqlite3 could not change the run history")
+    try drop.changeLedger("UPDATE runs SET \(assignments) WHERE id = '\(id)'")
   }
 
   @Test(arguments: Backend.tested)

@@ -210,6 +210,26 @@ public final class TestDrop {
   /// The SQLite ledger of an `.sqlite` drop, for checks only SQLite can make.
   public func sqliteLedger() throws -> SQLiteLedger { try SQLiteLedger(path: ledgerPath) }
 
+  /// Runs one SQL statement on the ledger behind the program's back (psql
+  /// or the sqlite3 shell), as an operator or another tool would; returns
+  /// its output.
+  @discardableResult
+  public func changeLedger(_ sql: String) throws -> String {
+    if let database { return try database.sql(sql) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["sqlite3", ledgerPath, sql]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw NSError(domain: "sqlite3", code: Int(process.terminationStatus), userInfo: [NSLocalizedDescriptionKey: sql])
+    }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
   /// Lines of the named report of a run.
   public func report(_ result: RunResult, _ name: String) throws -> [[String]] {
     let text = try String(

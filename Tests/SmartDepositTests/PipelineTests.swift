@@ -360,6 +360,61 @@ struct PipelineTests {
   }
 
   @Test(arguments: Backend.tested)
+  func anUnchangedAccountsFileIsNotSyncedAgainAndAnyChangeIs(backend: Backend) throws {
+    let accounts = """
+      smart_account,name,type,virtual_accounts,partner
+      acme.com,Acme,customer,Campus,
+      gmail.com,Wrong,customer,,
+      initech.example,Initech,customer,,
+
+      """
+    let drop = try TestDrop(backend: backend, accounts: accounts)
+    let order = "\(csvHeader)\n1,S,P,2026-11-27,1.0,SKU,1,PERPETUAL,,,initech.example,,,\n"
+    try drop.drop("o.csv", order)
+    let first = try drop.run()
+    #expect(first.summary.accountProblems.count == 1)
+    // Changed behind the program's back: a run that syncs puts the file's name back.
+    try drop.changeLedger("UPDATE accounts SET name = 'Renamed' WHERE smart_account = 'acme.com'")
+    func name() throws -> String? {
+      try drop.ledger().registry().all.first { $0.identifier == "acme.com" }?.name
+    }
+    // The same file: not read, not synced; its problem is reported as before.
+    let second = try drop.run()
+    #expect(second.summary.accountProblems == first.summary.accountProblems)
+    #expect(try name() == "Renamed")
+    // One byte more: read and synced, and a line for the new account deposits.
+    try (accounts + "globex.example,Globex,customer,,\n").write(
+      toFile: drop.root.appendingPathComponent("accounts.csv").path, atomically: true, encoding: .utf8)
+    try drop.drop("p.csv", "\(csvHeader)\n2,S,P,2026-11-27,1.0,SKU,1,PERPETUAL,,,globex.example,,,\n")
+    let third = try drop.run()
+    #expect(third.summary.lines.deposited == 1)
+    #expect(third.summary.accountProblems == first.summary.accountProblems)
+    #expect(try name() == "Acme")
+    // The same file read under other settings is synced again: here a
+    // configured public domain refuses one more row.
+    try drop.changeLedger("UPDATE accounts SET name = 'Renamed' WHERE smart_account = 'acme.com'")
+    var config = try String(contentsOfFile: drop.configPath, encoding: .utf8)
+    config = config.replacingOccurrences(
+      of: "file = \"accounts.csv\"", with: "file = \"accounts.csv\"\npublic_mail_domains = [\"globex.example\"]")
+    try config.write(toFile: drop.configPath, atomically: true, encoding: .utf8)
+    let fourth = try drop.run()
+    #expect(fourth.summary.accountProblems.count == 2)
+    #expect(try name() == "Acme")
+    // A sync that records no source (a tool that syncs other accounts) makes the next run read the file.
+    try drop.changeLedger("UPDATE accounts SET name = 'Renamed' WHERE smart_account = 'acme.com'")
+    _ = try drop.ledger().syncRegistry([])
+    _ = try drop.run()
+    #expect(try name() == "Acme")
+    // `accounts sync` reads the file whatever was recorded.
+    try drop.changeLedger("UPDATE accounts SET name = 'Renamed' WHERE smart_account = 'acme.com'")
+    let forced = try RegistrySync.run(config: try drop.loadConfig(), ledger: try drop.ledger(), always: true)
+    #expect(!forced.unchanged && forced.accounts == 2 && forced.result.accountsUpdated == 1)
+    #expect(try name() == "Acme")
+    let again = try RegistrySync.run(config: try drop.loadConfig(), ledger: try drop.ledger())
+    #expect(again.unchanged && again.problems.count == 2)
+  }
+
+  @Test(arguments: Backend.tested)
   func transferRowsInARunHonourTheConfiguredMaximumQuantity(backend: Backend) throws {
     let drop = try TestDrop(backend: backend, extraConfig: "max_quantity = 5")
     try drop.drop(
