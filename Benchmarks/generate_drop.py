@@ -295,9 +295,9 @@ def main():
         inboxes = ["inbox"]
     for inbox in inboxes:
         os.makedirs(os.path.join(args.out, inbox, "globalnet"), exist_ok=True)
-    per_file = (len(orders) + args.files - 1) // max(args.files, 1)
-    for index in range(args.files):
-        chunk = orders[index * per_file:(index + 1) * per_file]
+    files = max(args.files, 1)
+    for index in range(files):
+        chunk = orders[index * len(orders) // files:(index + 1) * len(orders) // files]
         if not chunk:
             break
         name = f"ccw-{index:03d}"
