@@ -390,8 +390,6 @@ public protocol Ledger: AnyObject {
   func renewClaims(runID: String) throws
   /// Gives up a claim (the file was filed away, or left for a later run).
   func releaseClaim(_ claim: FileClaim, runID: String) throws
-  /// Whether any processed file had exactly this many bytes (if none did, a
-  /// file of this size cannot be a duplicate and need not be hashed first).
   /// Whether a processed file, or a remembered quarantined one, had this size
   /// (then a file of that size is hashed before it is read).
   func hasProcessedFile(size: Int64) throws -> Bool
@@ -410,6 +408,18 @@ public protocol Ledger: AnyObject {
   /// neither does when it throws. Throws `LedgerError.duplicateFile` when a
   /// file of the same content was committed meanwhile (by another runner).
   func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T
+  /// Whether several files may commit in one transaction (a group commit):
+  /// one sync to disk for many small files instead of one each. Not where
+  /// runners side by side must see each file committed on its own.
+  var groupsFiles: Bool { get }
+  /// Opens a group: every write until `commitFileGroup` commits with it (a
+  /// file's transaction is then a savepoint inside it, still whole or not
+  /// at all). Only called where `groupsFiles`.
+  func beginFileGroup() throws
+  /// Commits the open group, everything of it or, when it throws, nothing.
+  func commitFileGroup() throws
+  /// Rolls back the open group, if one is open.
+  func rollbackFileGroup()
   /// Records a quarantined file (no deposits).
   func recordQuarantine(_ file: FileRecord) throws
   /// Notes the files a run saw and did not deposit (duplicate, not ready,

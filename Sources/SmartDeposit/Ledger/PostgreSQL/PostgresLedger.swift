@@ -438,6 +438,12 @@ public final class PostgresLedger: Ledger {
     }
   }
 
+  /// Each file commits on its own: other runners see its claim end with its commit.
+  public var groupsFiles: Bool { false }
+  public func beginFileGroup() throws {}
+  public func commitFileGroup() throws {}
+  public func rollbackFileGroup() {}
+
   public func recordQuarantine(_ file: FileRecord) throws {
     try transaction("recording a quarantined file") { _ = try insertFile(file) }
   }
