@@ -19,15 +19,13 @@ public final class PreparedFile: @unchecked Sendable {
     events = BlockingQueue(capacity: queueDepth)
   }
 
-  /// Starts a stage on a thread of its own.
+  /// Starts a stage on a thread of its own (one kept from an earlier stage, if any).
   func start(_ stage: @escaping @Sendable () -> Void) {
     running.enter()
-    let thread = Thread { [running] in
+    StageThreads.shared.run { [running] in
       stage()
       running.leave()
     }
-    thread.stackSize = 1 << 20
-    thread.start()
   }
 
   /// Tells both stages to stop (a no-op once they have stopped).
