@@ -27,7 +27,7 @@ struct FileDepositWriter {
   private var anyOrderRejected = false
   /// The rejected web orders, as a filter: most lines belong to orders never
   /// rejected, and the filter says so without asking the ledger.
-  private var rejectedBits = RejectedOrderFilter()
+  private var rejectedBits: RejectedOrderFilter
   /// Orders (by key) known to be rejected while the current batch is applied.
   private var rejectedInBatch: Set<String> = []
   /// Rejects not yet sent to the ledger (sent at the end of each batch).
@@ -42,9 +42,11 @@ struct FileDepositWriter {
   /// Set when an order was rejected after some of its rows were reported.
   private(set) var reportNeedsRewrite = false
 
-  init(session: DepositSession, file: String, atomicity: Atomicity, report: ReportSink?) {
+  init(session: DepositSession, file: String, size: Int64, atomicity: Atomicity, report: ReportSink?) {
     self.session = session
     self.file = file
+    let name = file.lowercased()
+    rejectedBits = RejectedOrderFilter(fileSize: size, compressed: name.hasSuffix(".gz") || name.hasSuffix(".xlsx"))
     self.atomicity = atomicity
     self.report = report
     pendingRows.reserveCapacity(4096)

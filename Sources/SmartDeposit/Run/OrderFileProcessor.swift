@@ -95,7 +95,8 @@ public struct OrderFileProcessor: Sendable {
     // file's transaction ends (and so before the file is moved).
     defer { stages.stop() }
     let queue = stages.events
-    var writer = FileDepositWriter(session: session, file: file.name, atomicity: atomicity, report: report)
+    var writer = FileDepositWriter(
+      session: session, file: file.name, size: file.size, atomicity: atomicity, report: report)
     while let message = queue.take() {
       switch message {
       case .events(let batch):
