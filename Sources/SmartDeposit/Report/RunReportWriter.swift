@@ -58,16 +58,58 @@ public final class RunReportWriter: ReportSink {
     firstRejects.removeLast(firstRejects.count - mark.firstRejects)
   }
 
+  /// Where an open group's rows start: its files commit together, and are
+  /// taken back together if the group does not commit.
+  private var groupMark: (deposits: UInt64, rejects: UInt64, firstRejects: Int)?
+  /// The totals of the group's files, added to the run's when it commits.
+  private var groupTotals: [AccountKey: AccountQuantities] = [:]
+
+  /// Marks where a group of files starts (see `Ledger.beginFileGroup`).
+  public func beginGroup() {
+    mergeFileTotals()
+    groupMark = (deposits.offset, rejects.offset, firstRejects.count)
+  }
+
+  /// The group committed: its rows stand.
+  public func commitGroup() {
+    mergeFileTotals()
+    groupMark = nil
+    Self.add(groupTotals, into: &totalsByAccount)
+    groupTotals = [:]
+  }
+
+  /// The group did not commit: takes back every row since `beginGroup`.
+  public func discardGroup() throws {
+    guard let mark = groupMark else { return }
+    groupMark = nil
+    fileMark = nil
+    try deposits.truncate(to: mark.deposits)
+    try rejects.truncate(to: mark.rejects)
+    fileTotals = [:]
+    groupTotals = [:]
+    firstRejects.removeLast(firstRejects.count - mark.firstRejects)
+  }
+
   private func mergeFileTotals() {
-    if totalsByAccount.isEmpty {
-      totalsByAccount = fileTotals
+    if groupMark != nil {
+      Self.add(fileTotals, into: &groupTotals)
     } else {
-      for (key, value) in fileTotals {
-        totalsByAccount[key, default: AccountQuantities()].available += value.available
-        totalsByAccount[key, default: AccountQuantities()].held += value.held
-      }
+      Self.add(fileTotals, into: &totalsByAccount)
     }
     fileTotals = [:]
+  }
+
+  private static func add(
+    _ totals: [AccountKey: AccountQuantities], into sum: inout [AccountKey: AccountQuantities]
+  ) {
+    if sum.isEmpty {
+      sum = totals
+      return
+    }
+    for (key, value) in totals {
+      sum[key, default: AccountQuantities()].available += value.available
+      sum[key, default: AccountQuantities()].held += value.held
+    }
   }
 
   public func depositRows(_ rows: UnsafeRawBufferPointer) throws {
@@ -75,14 +117,7 @@ public final class RunReportWriter: ReportSink {
   }
 
   public func addTotals(_ totals: [AccountKey: AccountQuantities]) throws {
-    if fileTotals.isEmpty {
-      fileTotals = totals
-    } else {
-      for (key, value) in totals {
-        fileTotals[key, default: AccountQuantities()].available += value.available
-        fileTotals[key, default: AccountQuantities()].held += value.held
-      }
-    }
+    Self.add(totals, into: &fileTotals)
   }
 
   public func reject(_ reject: Reject) throws {
@@ -100,6 +135,8 @@ public final class RunReportWriter: ReportSink {
     let json = String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n"
     try FileMover.writeDurably(json, to: (partialFolder as NSString).appendingPathComponent("summary.json"))
     mergeFileTotals()
+    Self.add(groupTotals, into: &totalsByAccount)
+    groupTotals = [:]
     var totals: [String: (available: Int, held: Int)] = [:]
     for (key, value) in totalsByAccount {
       totals[key.smartAccount + " / " + key.virtualAccount] = (value.available, value.held)

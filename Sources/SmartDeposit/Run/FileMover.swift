@@ -4,9 +4,13 @@ import Foundation
 /// overwriting: the destination keeps the file's inbox-relative name under a
 /// folder per run, and the folders are fsynced after the rename.
 public enum FileMover {
-  /// Moves `source` to `folder/runID/name`; returns the destination.
+  /// Moves `source` to `folder/runID/name`; returns the destination. With
+  /// `syncingFolders` false the caller syncs both folders (once for many
+  /// files moved together) before it relies on the move.
   @discardableResult
-  public static func move(_ source: String, name: String, into folder: String, runID: String) throws -> String {
+  public static func move(
+    _ source: String, name: String, into folder: String, runID: String, syncingFolders: Bool = true
+  ) throws -> String {
     let destination = try uniqueDestination(name: name, folder: (folder as NSString).appendingPathComponent(runID))
     let parent = (destination as NSString).deletingLastPathComponent
     try createFolder(parent)
@@ -21,8 +25,10 @@ public enum FileMover {
           "copied \(source) to \(destination) but cannot remove it: \(String(cString: strerror(errno)))")
       }
     }
-    syncFolder(parent)
-    syncFolder((source as NSString).deletingLastPathComponent)
+    if syncingFolders {
+      syncFolder(parent)
+      syncFolder((source as NSString).deletingLastPathComponent)
+    }
     return destination
   }
 

@@ -252,6 +252,29 @@ public struct RunPipeline {
       claimed.insert(file.path)
       return true
     }
+    // Small order files commit in groups where the ledger allows it; a
+    // group that fails leaves the run's summary and reports as they were
+    // before it, and its files in the inbox.
+    var group = FileGroup()
+    let grouping = ledger.groupsFiles && !options.dryRun
+    func commitGroup() throws {
+      guard group.isOpen else { return }
+      do {
+        try ledger.commitFileGroup()
+      } catch {
+        abandonGroup()
+        throw RunError.io(OSCause.describe(error))
+      }
+      report.commitGroup()
+      try fileAway(group.close(), ledger: ledger, runID: runID, summary: &summary)
+    }
+    func abandonGroup() {
+      guard group.isOpen else { return }
+      ledger.rollbackFileGroup()
+      try? report.discardGroup()
+      group.restore(&summary)
+    }
+    defer { abandonGroup() }
     for (index, file) in found.ready.enumerated() {
       let prepared = ahead
       ahead = nil
@@ -281,22 +304,103 @@ public struct RunPipeline {
       defer {
         if claimed.remove(file.path) != nil { try? ledger.releaseClaim(file.claim, runID: runID) }
       }
-      let detail = try take(
+      let grouped = grouping && FileGroup.admits(file)
+      if !grouped {
+        try commitGroup()
+      } else if !group.isOpen {
+        try ledger.beginFileGroup()
+        report.beginGroup()
+        group.open(summary: summary)
+      }
+      var (detail, move) = try take(
         file, prepared: prepared, processor: processor, transfers: transfers, ledger: ledger, report: report,
         runID: runID, summary: &summary)
+      if let move {
+        if grouped {
+          group.wait(move, for: file, detail: summary.filesDetail.count)
+        } else {
+          detail.movedTo = try fileAway(file, move, ledger: ledger, runID: runID, summary: &summary)
+        }
+      }
       summary.filesDetail.append(detail)
       if detail.outcome != .processed && detail.outcome != .quarantined {
         try ledger.recordRunFiles(runID: runID, [RunFileEntry(detail)])
       }
+      if grouped {
+        group.add(file)
+        if group.isFull { try commitGroup() }
+      }
     }
+    try commitGroup()
     summary.filesDetail.append(contentsOf: found.notReady)
   }
 
-  /// Takes one file: skip it as a duplicate, deposit it, or quarantine it; then files it away.
+  /// Files away one file that committed on its own. Returns where it went
+  /// ("" when it stays, or could not be moved).
+  private func fileAway(
+    _ file: InboxFile, _ move: FileMove, ledger: Ledger, runID: String, summary: inout RunSummary
+  ) throws -> String {
+    switch move {
+    case .archive(let fileID):
+      return archive(file, fileID: fileID, ledger: ledger, runID: runID, summary: &summary)
+    case .keep(let fileID):
+      try ledger.setDisposition(fileID: fileID, disposition: .kept)
+      return ""
+    case .quarantine(let error):
+      return quarantine(file, error: error, runID: runID, summary: &summary)
+    }
+  }
+
+  /// Files away a committed group's files: each is moved, each folder they
+  /// left or entered is synced once, then where they went is recorded in one
+  /// transaction.
+  private func fileAway(
+    _ pending: [FileGroup.Pending], ledger: Ledger, runID: String, summary: inout RunSummary
+  ) throws {
+    var folders: [String] = []
+    var seen: Set<String> = []
+    var dispositions: [(fileID: Int64, disposition: FileDisposition)] = []
+    for item in pending {
+      switch item.move {
+      case .archive(let fileID):
+        do {
+          let destination = try FileMover.move(
+            item.file.path, name: item.file.name, into: config.archive, runID: runID, syncingFolders: false)
+          summary.filesDetail[item.detail].movedTo = destination
+          for folder in [
+            (destination as NSString).deletingLastPathComponent, (item.file.path as NSString).deletingLastPathComponent,
+          ] where seen.insert(folder).inserted {
+            folders.append(folder)
+          }
+          dispositions.append((fileID, .archived))
+        } catch {
+          notArchived(item.file, error, summary: &summary)
+        }
+      case .keep(let fileID):
+        dispositions.append((fileID, .kept))
+      case .quarantine(let error):
+        summary.filesDetail[item.detail].movedTo = quarantine(item.file, error: error, runID: runID, summary: &summary)
+      }
+    }
+    for folder in folders { FileMover.syncFolder(folder) }
+    guard !dispositions.isEmpty else { return }
+    do {
+      try ledger.beginFileGroup()
+      for item in dispositions { try ledger.setDisposition(fileID: item.fileID, disposition: item.disposition) }
+      try ledger.commitFileGroup()
+    } catch {
+      ledger.rollbackFileGroup()
+      throw RunError.io(OSCause.describe(error))
+    }
+  }
+
+  /// Takes one file: skip it as a duplicate, deposit it, or quarantine it.
+  /// Returns what became of it, and where it must go once that is committed
+  /// (nil: it stays where it is).
   private func take(
     _ file: InboxFile, prepared: PreparedFile?, processor: OrderFileProcessor, transfers: TransferProcessor,
     ledger: Ledger, report: RunReportWriter, runID: String, summary: inout RunSummary
-  ) throws -> RunSummary.FileDetail {
+  ) throws -> (detail: RunSummary.FileDetail, move: FileMove?) {
     // Whatever becomes of the file, stages read ahead for it stop with it,
     // and their threads end before it is moved.
     defer { prepared?.stop() }
@@ -314,18 +418,17 @@ public struct RunPipeline {
       summary.files.seen -= 1
       summary.notTaken.append(.init(name: file.name, reason: "cannot read: \(OSCause.describe(error))"))
       log.warning("not taken: \(file.name): cannot read: \(OSCause.describe(error))")
-      return RunSummary.FileDetail(
-        name: file.name, format: file.format.rawValue, outcome: .unreadable, reason: OSCause.describe(error))
+      return (
+        RunSummary.FileDetail(
+          name: file.name, format: file.format.rawValue, outcome: .unreadable, reason: OSCause.describe(error)), nil
+      )
     }
-    func duplicate(of earlier: ProcessedFile, sha256: String) -> RunSummary.FileDetail {
+    func duplicate(of earlier: ProcessedFile, sha256: String) -> (RunSummary.FileDetail, FileMove?) {
       detail.sha256 = sha256
       summary.files.duplicate += 1
       detail.outcome = .duplicate
       detail.reason = "same content as \(earlier.name), processed by run \(earlier.runID)"
-      if config.onSuccess == .move && !options.dryRun {
-        detail.movedTo = archive(file, fileID: earlier.id, ledger: ledger, runID: runID, summary: &summary)
-      }
-      return detail
+      return (detail, config.onSuccess == .move && !options.dryRun ? .archive(fileID: earlier.id) : nil)
     }
     if let sha256, let earlier = try ledger.processedFile(sha256: sha256) {
       return duplicate(of: earlier, sha256: sha256)
@@ -340,7 +443,7 @@ public struct RunPipeline {
       detail.reason =
         "same content as \(earlier.name), quarantined by run \(earlier.runID) (\(earlier.reason)); "
         + "fix it, or put the fixed copy back with `smartdeposit quarantine release \(earlier.name)`"
-      return detail
+      return (detail, nil)
     }
     do {
       if file.format == .transfer {
@@ -378,7 +481,7 @@ public struct RunPipeline {
         detail.outcome = .notReady
         detail.reason = error.description
         log.info("not ready: \(error)")
-        return detail
+        return (detail, nil)
       }
       summary.files.quarantined += 1
       detail.outcome = .quarantined
@@ -391,20 +494,16 @@ public struct RunPipeline {
             sha256: hash, name: file.name, format: file.format, sender: file.sender.name, runID: runID,
             outcome: .quarantined, lines: 0, rejected: 0, reason: error.description, disposition: .quarantined,
             size: file.size))
-        detail.movedTo = quarantine(file, error: error, runID: runID, summary: &summary)
+        return (detail, .quarantine(error))
       }
-      return detail
+      return (detail, nil)
     }
     summary.files.processed += 1
     detail.sha256 = sha256 ?? ""
     if let sha256, let fileID = try ledger.processedFile(sha256: sha256)?.id, !options.dryRun {
-      if config.onSuccess == .move {
-        detail.movedTo = archive(file, fileID: fileID, ledger: ledger, runID: runID, summary: &summary)
-      } else {
-        try ledger.setDisposition(fileID: fileID, disposition: .kept)
-      }
+      return (detail, config.onSuccess == .move ? .archive(fileID: fileID) : .keep(fileID: fileID))
     }
-    return detail
+    return (detail, nil)
   }
 
   private func add(_ counts: LineCounts, to summary: inout RunSummary) {
@@ -428,11 +527,15 @@ public struct RunPipeline {
       try ledger.setDisposition(fileID: fileID, disposition: .archived)
       return destination
     } catch {
-      summary.errors.append(
-        "\(file.name): deposited, but not archived: \(OSCause.describe(error)); the next run archives it")
-      log.warning("\(file.name): deposited, but not archived: \(OSCause.describe(error)); the next run archives it")
+      notArchived(file, error, summary: &summary)
       return ""
     }
+  }
+
+  private func notArchived(_ file: InboxFile, _ error: Error, summary: inout RunSummary) {
+    let message = "\(file.name): deposited, but not archived: \(OSCause.describe(error)); the next run archives it"
+    summary.errors.append(message)
+    log.warning("\(message)")
   }
 
   /// Moves a refused file to the quarantine folder with a reason file beside
