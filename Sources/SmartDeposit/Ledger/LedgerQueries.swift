@@ -81,6 +81,11 @@ enum LedgerQueries {
     """
   }
 
+  /// Files by size, for `knownSizeSQL`, asked once per file a run takes:
+  /// without it each question read every file the ledger ever recorded,
+  /// which a portal uploading one file per order makes millions.
+  static let filesBySizeIndexSQL = "CREATE INDEX files_by_size ON files(size)"
+
   /// What the registry was last synced from: one row at most.
   static let registrySourceTableSQL = """
     CREATE TABLE registry_source (

@@ -141,6 +141,9 @@ enum LedgerSchema {
     migrator.registerMigration("v8-registry-source") { db in
       try db.execute(sql: LedgerQueries.registrySourceTableSQL)
     }
+    migrator.registerMigration("v9-files-by-size") { db in
+      try db.execute(sql: LedgerQueries.filesBySizeIndexSQL)
+    }
     return migrator
   }
 

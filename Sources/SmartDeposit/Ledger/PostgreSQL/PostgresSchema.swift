@@ -146,5 +146,8 @@ enum PostgresSchema {
         + "\nALTER TABLE runs ADD COLUMN seq BIGSERIAL;\n"
     ),
     ("v5-registry-source", LedgerQueries.registrySourceTableSQL),
+    // The size of quarantined files is asked too: the partial index on
+    // processed files could not answer that.
+    ("v6-files-by-size", "DROP INDEX files_size;\n" + LedgerQueries.filesBySizeIndexSQL + ";"),
   ]
 }
