@@ -14,8 +14,17 @@
 /// one thread at a time; and no memory statistics, whose upkeep takes a
 /// mutex on every allocation. Only takes effect before SQLite is first used
 /// in the process; afterwards it returns SQLITE_MISUSE and changes nothing.
-static inline int csystem_sqlite_use_multithread_mode(void) {
+///
+/// The statement journal (what a savepoint needs to roll back, written for
+/// each page the first time a savepoint changes it) stays in memory up to
+/// `statement_journal_bytes` and only then spills to a temporary file: with
+/// 16 KiB pages the default of 64 KiB spilled after four pages, and a group
+/// of small files, a savepoint each, wrote every page it touched to disk
+/// once more.
+static inline int csystem_sqlite_use_multithread_mode(int statement_journal_bytes) {
   int code = sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+  if (code != SQLITE_OK) return code;
+  code = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, statement_journal_bytes);
   if (code != SQLITE_OK) return code;
   return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
