@@ -534,23 +534,27 @@ final class SQLiteDepositSession: DepositSession {
   }
 
   deinit {
-    if walDescriptor >= 0 { close(walDescriptor) }
+    if let walDescriptor, walDescriptor >= 0 { close(walDescriptor) }
   }
 
   /// The WAL file, opened to start writing it back while the transaction
   /// goes on: a large file's commit otherwise waits for the whole WAL to
-  /// reach the disk at once. -1 when it could not be opened (no harm done).
-  private lazy var walDescriptor: Int32 = {
-    guard let name = sqlite3_db_filename(db.sqliteConnection, "main") else { return -1 }
-    return open(String(cString: name) + "-wal", O_RDONLY | O_CLOEXEC)
-  }()
+  /// reach the disk at once. nil until first needed (a small file never
+  /// needs it); -1 when it could not be opened (no harm done).
+  private var walDescriptor: Int32?
   private var insertedSinceWriteback = 0
 
   /// Every 16,384 lines (about 3 MB of WAL), starts writing back what the
   /// WAL holds so far. Durability still comes from SQLite's fsync at commit.
   private func startWalWriteback() {
     insertedSinceWriteback = 0
-    if walDescriptor >= 0 { _ = csystem_start_writeback(walDescriptor, 0, 0) }
+    if walDescriptor == nil {
+      walDescriptor =
+        sqlite3_db_filename(db.sqliteConnection, "main").map {
+          open(String(cString: $0) + "-wal", O_RDONLY | O_CLOEXEC)
+        } ?? -1
+    }
+    if let walDescriptor, walDescriptor >= 0 { _ = csystem_start_writeback(walDescriptor, 0, 0) }
   }
 
   /// Binds each deposit's fields where they lie in the batch's bytes:
@@ -776,9 +780,38 @@ public enum Timestamp {
 
   public static func format(_ date: Date) -> String {
     let parts = components(date)
-    return String(
-      format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.year, parts.month, parts.day, parts.hour, parts.minute,
-      parts.second)
+    var text: [UInt8] = []
+    text.reserveCapacity(20)
+    digits(parts.year, 4, into: &text)
+    text.append(0x2D)
+    digits(parts.month, 2, into: &text)
+    text.append(0x2D)
+    digits(parts.day, 2, into: &text)
+    text.append(0x54)
+    digits(parts.hour, 2, into: &text)
+    text.append(0x3A)
+    digits(parts.minute, 2, into: &text)
+    text.append(0x3A)
+    digits(parts.second, 2, into: &text)
+    text.append(0x5A)
+    return String(decoding: text, as: UTF8.self)
+  }
+
+  /// `value` in `count` decimal digits, zero-padded (by hand: `String(format:)`
+  /// goes through the locale machinery, and every file's record is stamped).
+  private static func digits(_ value: Int, _ count: Int, into text: inout [UInt8]) {
+    var divisor = 1
+    for _ in 1..<count { divisor *= 10 }
+    var rest = max(value, 0)
+    if rest >= divisor * 10 {
+      text.append(contentsOf: String(rest).utf8)
+      return
+    }
+    while divisor > 0 {
+      text.append(0x30 + UInt8(rest / divisor))
+      rest %= divisor
+      divisor /= 10
+    }
   }
 
   /// The time of `2026-11-29T02:00:00Z` (as `format` writes it), or nil.
