@@ -2,6 +2,21 @@ import Foundation
 
 /// Header names are matched ignoring case, spaces, `-` and `_`.
 func normalizedHeader(_ name: String) -> String {
+  // ASCII, as headers nearly always are: byte by byte. Every file's header
+  // goes through here, and Character-wise lowercasing and Foundation's
+  // trimming were 3% of a run over 2,000 small files.
+  if name.utf8.allSatisfy({ $0 < 0x80 }) {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(name.utf8.count)
+    for byte in name.utf8 where byte != 0x20 && byte != 0x2D && byte != 0x5F {
+      bytes.append(byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte)
+    }
+    // What is left of white space at either end: tabs, line ends (0x09–0x0D).
+    let isSpace = { (byte: UInt8) in byte >= 0x09 && byte <= 0x0D }
+    guard let first = bytes.firstIndex(where: { !isSpace($0) }) else { return "" }
+    let last = bytes.lastIndex(where: { !isSpace($0) }) ?? first
+    return String(decoding: bytes[first...last], as: UTF8.self)
+  }
   var result = ""
   for character in name.lowercased() where character != " " && character != "-" && character != "_" {
     result.append(character)
@@ -72,6 +87,10 @@ struct HeaderMap {
     }
     var positions = Array(repeating: -1, count: Column.allCases.count)
     var seen: [String: Int] = [:]
+    var columnsByAlias: [String: [Column]] = [:]
+    for column in Column.allCases {
+      for alias in aliases(column) { columnsByAlias[alias, default: []].append(column) }
+    }
     for (index, name) in header.fields.enumerated() {
       let key = normalizedHeader(name)
       if key.isEmpty { continue }
@@ -81,7 +100,7 @@ struct HeaderMap {
           message: "column '\(name)' appears twice in the header (columns \(earlier + 1) and \(index + 1))")
       }
       seen[key] = index
-      for column in Column.allCases where aliases(column).contains(key) {
+      for column in columnsByAlias[key] ?? [] {
         if positions[column.rawValue] >= 0 {
           throw IngestError(
             .duplicateColumns, file: file, line: header.line,
