@@ -109,12 +109,14 @@ struct GroupCommitTests {
 
     try ledger.beginFileGroup()
     report.beginGroup()
-    let (counts, digest) = try processor.process(second, sha256: nil, runID: "r1", ledger: ledger, report: report)
+    let (counts, digest, fileID) = try processor.process(
+      second, sha256: nil, runID: "r1", ledger: ledger, report: report)
     #expect(counts.deposited == 1)
     try ledger.commitFileGroup()
     report.commitGroup()
     #expect(try ledger.depositCount() == 1)
     #expect(try ledger.processedFile(sha256: digest)?.name == "c.csv")
+    #expect(try ledger.processedFile(sha256: digest)?.id == fileID)
     // Committed: another connection sees it.
     #expect(try drop.changeLedger("SELECT COUNT(*) FROM deposits") == "1")
 

@@ -327,6 +327,8 @@ public struct RegistrySyncResult: Sendable, Equatable {
 /// batch, and a batch's outcomes come back together, so that a file of a
 /// million lines costs a few thousand round trips, not millions.
 public protocol DepositSession: AnyObject {
+  /// The id of the file's record, which the session inserted first.
+  var fileID: Int64 { get }
   /// Records a batch of deposits in order and says, for each, whether it
   /// was deposited now, is a duplicate, or conflicts with what the ledger
   /// (or an earlier row of this file) holds under its identity.

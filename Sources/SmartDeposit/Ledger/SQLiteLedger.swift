@@ -507,7 +507,7 @@ final class SQLiteDepositSession: DepositSession {
   private var insert: OpaquePointer { insertStatement.sqliteStatement }
   private let findExisting: Statement
   private let insertReject: Statement
-  private let fileID: Int64
+  let fileID: Int64
   private let runID: String
 
   init(db: Database, file: FileRecord) throws {

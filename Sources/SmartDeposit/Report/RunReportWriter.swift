@@ -106,10 +106,8 @@ public final class RunReportWriter: ReportSink {
       sum = totals
       return
     }
-    for (key, value) in totals {
-      sum[key, default: AccountQuantities()].available += value.available
-      sum[key, default: AccountQuantities()].held += value.held
-    }
+    // One lookup per account: every small file's totals come through here.
+    for (key, value) in totals { sum[key, default: AccountQuantities()].add(value) }
   }
 
   public func depositRows(_ rows: UnsafeRawBufferPointer) throws {

@@ -133,6 +133,11 @@ public struct AccountQuantities: Sendable, Equatable {
     self.available = available
     self.held = held
   }
+
+  public mutating func add(_ other: AccountQuantities) {
+    available += other.available
+    held += other.held
+  }
 }
 
 /// Adds up quantities per account. Consecutive lines mostly land in the same

@@ -122,7 +122,7 @@ public struct FileChecker {
             file, sha256: sha256, runID: "check", ledger: real ?? ledger, report: sink)
           result.lines += counts.read
         } else {
-          let (counts, _) = try processor.process(file, sha256: nil, runID: "check", ledger: ledger, report: sink)
+          let (counts, _, _) = try processor.process(file, sha256: nil, runID: "check", ledger: ledger, report: sink)
           result.lines += counts.read
         }
       } catch let error as IngestError {

@@ -66,6 +66,13 @@ public enum FileMover {
   }
 
   static func createFolder(_ path: String) throws {
+    // Most often the folder is there already, or only its last part is
+    // missing: one system call, where FileManager looks at every part.
+    if mkdir(path, 0o777) == 0 { return }
+    if errno == EEXIST {
+      var info = stat()
+      if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { return }
+    }
     do {
       try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     } catch {
@@ -80,16 +87,17 @@ public enum FileMover {
     let safeName = parts.isEmpty ? "unnamed" : parts.joined(separator: "/")
     var candidate = (folder as NSString).appendingPathComponent(safeName)
     var counter = 1
-    while FileManager.default.fileExists(atPath: candidate) || isSymbolicLink(candidate) {
+    // lstat: anything there, a dangling symbolic link included, is never replaced.
+    while exists(candidate) {
       candidate = (folder as NSString).appendingPathComponent("\(safeName).\(counter)")
       counter += 1
     }
     return candidate
   }
 
-  private static func isSymbolicLink(_ path: String) -> Bool {
+  private static func exists(_ path: String) -> Bool {
     var info = stat()
-    return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+    return lstat(path, &info) == 0
   }
 
   private static func copyDurably(_ source: String, _ destination: String) throws {

@@ -32,11 +32,6 @@ public struct OrderFileProcessor: Sendable {
     self.limits = limits
   }
 
-  /// Deposits the file's lines and returns their counts and the file's
-  /// SHA-256, computed over exactly the bytes that were parsed. `sha256`,
-  /// when the caller hashed the file first, must match it. Throws
-  /// `IngestError` (nothing committed) when the whole file must be
-  /// quarantined; any other error is a ledger failure.
   /// Starts reading and preparing a file ahead of its turn at the ledger:
   /// the run hands the result to `process` for that file, which then finds
   /// its first batches ready. Nothing of it touches the ledger; the stages
@@ -56,10 +51,15 @@ public struct OrderFileProcessor: Sendable {
     return prepared
   }
 
+  /// Deposits the file's lines and returns their counts, the file's
+  /// SHA-256, computed over exactly the bytes that were parsed, and the id
+  /// of its record. `sha256`, when the caller hashed the file first, must
+  /// match it. Throws `IngestError` (nothing committed) when the whole file
+  /// must be quarantined; any other error is a ledger failure.
   public func process(
     _ file: InboxFile, sha256: String?, runID: String, ledger: Ledger, report: ReportSink?,
     prepared: PreparedFile? = nil
-  ) throws -> (counts: LineCounts, sha256: String) {
+  ) throws -> (counts: LineCounts, sha256: String, fileID: Int64) {
     // The real hash is known once the file has been read; the placeholder
     // is replaced in the same transaction.
     let record = FileRecord(
@@ -82,7 +82,7 @@ public struct OrderFileProcessor: Sendable {
   private func deposit(
     _ file: InboxFile, sha256: String?, formatter: DepositRowFormatter, session: DepositSession, report: ReportSink?,
     prepared: PreparedFile?
-  ) throws -> (counts: LineCounts, sha256: String) {
+  ) throws -> (counts: LineCounts, sha256: String, fileID: Int64) {
     let reporting = report != nil
     let stages: PreparedFile
     if let prepared, prepared.file.path == file.path, prepared.reporting == reporting {
@@ -130,16 +130,42 @@ public struct OrderFileProcessor: Sendable {
             }
           }
           try report.addTotals(totals.finish(minus: writer.notDeposited))
-          try session.rejectsOfThisFile { try report.reject($0) }
+          // Most files reject nothing: then there is nothing to read back.
+          if counts.rejected > 0 { try session.rejectsOfThisFile { try report.reject($0) } }
         }
-        return (counts, digest)
+        return (counts, digest, session.fileID)
       }
     }
     throw IngestError(.unreadable, file: file.name, message: "the reader stopped without finishing")
   }
 
+  /// Both stages of a small file on the calling thread, one batch after
+  /// the other (see `Prefetcher`): no queue or thread between them.
+  func readAndPrepare(_ file: InboxFile, into prepared: PreparedFile, runID: String) {
+    let formatter = prepared.reporting ? DepositRowFormatter(runID: runID, file: file.name) : nil
+    let queue = prepared.events
+    var totals = AccountTotals()
+    read(file) { message in
+      switch message {
+      case .records(let batch):
+        return queue.put(.events(events(of: batch, file: file, formatter: formatter, totals: &totals)))
+      case .finished(let digest, let bytes):
+        queue.put(.finished(digest: digest, bytes: bytes, totals: totals))
+      case .failed(let error):
+        queue.put(.failed(error))
+      }
+      return false
+    }
+  }
+
   /// The reading stage: parses the file into records, in batches.
   private func read(_ file: InboxFile, into queue: BlockingQueue<ReadMessage>) {
+    read(file) { queue.put($0) }
+  }
+
+  /// Parses the file into records, in batches, handing each message to
+  /// `emit` until it returns false.
+  private func read(_ file: InboxFile, emit: (ReadMessage) -> Bool) {
     do {
       let (source, bytes) = try OrderSources.open(
         path: file.path, displayName: file.name, format: file.format, limits: limits)
@@ -149,7 +175,7 @@ public struct OrderFileProcessor: Sendable {
       var lastProgress: UInt64 = 0
       while try source.nextBatch(into: &batch, limit: batchSize) {
         read += batch.count
-        guard queue.put(.records(batch)) else { return }
+        guard emit(.records(batch)) else { return }
         batch = []
         batch.reserveCapacity(batchSize)
         if let progress {
@@ -161,9 +187,9 @@ public struct OrderFileProcessor: Sendable {
           }
         }
       }
-      queue.put(.finished(digest: bytes.digest(), bytes: bytes.rawBytesRead))
+      _ = emit(.finished(digest: bytes.digest(), bytes: bytes.rawBytesRead))
     } catch {
-      queue.put(.failed(error))
+      _ = emit(.failed(error))
     }
   }
 
@@ -178,12 +204,9 @@ public struct OrderFileProcessor: Sendable {
     while let message = records.take() {
       switch message {
       case .records(let batch):
-        var events = DepositBatch(capacity: batch.count)
-        for index in batch.indices {
-          prepare(batch[index], index: index, file: file, formatter: formatter, into: &events, totals: &totals)
+        guard queue.put(.events(events(of: batch, file: file, formatter: formatter, totals: &totals))) else {
+          return
         }
-        events.records = batch
-        guard queue.put(.events(events)) else { return }
       case .finished(let digest, let bytes):
         queue.put(.finished(digest: digest, bytes: bytes, totals: totals))
         return
@@ -192,6 +215,18 @@ public struct OrderFileProcessor: Sendable {
         return
       }
     }
+  }
+
+  /// A batch of records validated, routed and packed.
+  private func events(
+    of batch: [ParsedRecord], file: InboxFile, formatter: DepositRowFormatter?, totals: inout AccountTotals
+  ) -> DepositBatch {
+    var events = DepositBatch(capacity: batch.count)
+    for index in batch.indices {
+      prepare(batch[index], index: index, file: file, formatter: formatter, into: &events, totals: &totals)
+    }
+    events.records = batch
+    return events
   }
 
   /// Validates and routes one record, and packs its deposit, or its reject,

@@ -28,6 +28,11 @@ public final class PreparedFile: @unchecked Sendable {
     }
   }
 
+  /// Marks a stage that the caller runs on a thread of its own choosing
+  /// (see `Prefetcher`); `stop` waits for its `endStage`.
+  func beginStage() { running.enter() }
+  func endStage() { running.leave() }
+
   /// Tells both stages to stop (a no-op once they have stopped).
   public func cancel() {
     events.close()

@@ -275,9 +275,17 @@ public struct RunPipeline {
       group.restore(&summary)
     }
     defer { abandonGroup() }
+    // The small files of a group are read ahead by one thread of their own,
+    // in order; every other order file by stages started for it.
+    func prefetched(_ file: InboxFile) -> Bool { grouping && options.progress == nil && FileGroup.admits(file) }
+    let prefetcher =
+      found.ready.contains(where: prefetched)
+      ? Prefetcher(files: found.ready.filter(prefetched), processor: processor, runID: runID) : nil
+    defer { prefetcher?.stop() }
     for (index, file) in found.ready.enumerated() {
-      let prepared = ahead
+      var prepared = ahead
       ahead = nil
+      if let prefetcher, prefetched(file) { prepared = prefetcher.take(file) }
       guard try claim(file) else {
         prepared?.stop()
         summary.files.seen -= 1
@@ -285,7 +293,7 @@ public struct RunPipeline {
         continue
       }
       if options.progress == nil, index + 1 < found.ready.count, found.ready[index + 1].format != .transfer,
-        try claim(found.ready[index + 1])
+        !prefetched(found.ready[index + 1]), try claim(found.ready[index + 1])
       {
         var reader = processor
         reader.progress = nil
@@ -445,6 +453,8 @@ public struct RunPipeline {
         + "fix it, or put the fixed copy back with `smartdeposit quarantine release \(earlier.name)`"
       return (detail, nil)
     }
+    // The id of the file's record, once it is committed.
+    var fileID: Int64?
     do {
       if file.format == .transfer {
         let counts = try transfers.process(
@@ -459,9 +469,10 @@ public struct RunPipeline {
         detail.deposited = counts.applied
         detail.duplicate = counts.duplicate
       } else {
-        let (counts, digest) = try processor.process(
+        let (counts, digest, id) = try processor.process(
           file, sha256: sha256, runID: runID, ledger: ledger, report: report, prepared: prepared)
         sha256 = digest
+        fileID = id
         if processor.progress != nil { options.progress?("") }
         add(counts, to: &summary)
         detail.lines = counts.read
@@ -500,7 +511,8 @@ public struct RunPipeline {
     }
     summary.files.processed += 1
     detail.sha256 = sha256 ?? ""
-    if let sha256, let fileID = try ledger.processedFile(sha256: sha256)?.id, !options.dryRun {
+    if fileID == nil, let sha256 { fileID = try ledger.processedFile(sha256: sha256)?.id }
+    if let fileID, !options.dryRun {
       return (detail, config.onSuccess == .move ? .archive(fileID: fileID) : .keep(fileID: fileID))
     }
     return (detail, nil)

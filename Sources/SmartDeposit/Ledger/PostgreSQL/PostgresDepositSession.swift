@@ -6,7 +6,7 @@ import PostgresNIO
 /// the rows it did not insert (only when there are any).
 final class PostgresDepositSession: DepositSession {
   private let session: PostgresSession
-  private let fileID: Int64
+  let fileID: Int64
   private let file: FileRecord
 
   init(session: PostgresSession, fileID: Int64, file: FileRecord) {
