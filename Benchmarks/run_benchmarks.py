@@ -10,6 +10,9 @@
   postgres (with --postgres URL): `smartdeposit run` of the CSV into a PostgreSQL ledger vs
            psql's `\copy` of the same CSV into a table with the same columns and a unique index
            on (web_order_id, line_number), on the same server (synchronous_commit left on)
+  many files: `smartdeposit run` on a drop of 2,000 CSV files of 50 lines each (a partner portal uploading
+           per order) vs the same 100,000 lines in one file, both with on_success = "move" and the
+           registry synced: the ratio of their lines per second
   reconcile (with --reconcile-lines N): `smartdeposit reconcile` in each format over a ledger of N
            deposits (a partner's holding load among them, part of it transferred on) vs the sqlite3
            shell running the GROUP BY of the balances over the same ledger file
@@ -108,7 +111,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scaling", default="100000,1000000,5000000")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "smartdeposit"))
-    parser.add_argument("--skip", default="", help="comma-separated: xml,csv,xlsx,scaling,postgres")
+    parser.add_argument("--skip", default="", help="comma-separated: xml,csv,xlsx,many,scaling,postgres")
+    parser.add_argument("--many-files", type=int, default=2000, help="files of the many-files drop")
+    parser.add_argument("--many-lines", type=int, default=100_000, help="lines of the many-files drop, in all")
     parser.add_argument("--xlsx-shared", action="store_true",
                         help="also measure the workbook LibreOffice makes of the CSV (shared strings; slow to make)")
     parser.add_argument("--reconcile-lines", type=int, default=0,
@@ -157,6 +162,9 @@ def main():
 
     if "xlsx" not in skip:
         xlsx_comparison(args, both, csv_file)
+
+    if "many" not in skip:
+        many_files_comparison(args)
 
     if args.postgres and "postgres" not in skip:
         postgres_comparison(args, both, csv_file)
@@ -334,6 +342,42 @@ def postgres_comparison(args, both, csv_file):
           f"median paired ratio {statistics.median(ratios):.2f}x, peak RSS {max(rss):.1f} MiB, "
           f"{args.lines / mine:,.0f} lines/s")
     psql(args.postgres, f"DROP DATABASE IF EXISTS {ledger} WITH (FORCE)", f"DROP DATABASE IF EXISTS {target} WITH (FORCE)")
+
+
+def many_files_comparison(args):
+    lines, count = args.many_lines, args.many_files
+    drops = {}
+    for files in (1, count):
+        folder = os.path.join(WORK, f"many-{files}x{lines}")
+        if not os.path.exists(os.path.join(folder, "pipeline.conf")):
+            subprocess.check_call([sys.executable, os.path.join(ROOT, "Benchmarks", "generate_drop.py"), "--out",
+                                   folder, "--lines", str(lines), "--files", str(files), "--format", "csv",
+                                   "--accounts", "5000", "--mistakes", "--on-success", "move", "--seed", "5"])
+            shutil.copytree(os.path.join(folder, "inbox"), os.path.join(folder, "inbox.pristine"))
+        drops[files] = folder
+
+    def once(folder):
+        """A timed run over the drop as it arrived, on a ledger whose registry holds the accounts file."""
+        clean(folder)
+        shutil.rmtree(os.path.join(folder, "inbox"), ignore_errors=True)
+        shutil.copytree(os.path.join(folder, "inbox.pristine"), os.path.join(folder, "inbox"))
+        config = os.path.join(folder, "pipeline.conf")
+        subprocess.check_call([args.binary, "accounts", "sync", "--config", config], cwd=folder,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        settle()
+        return measure_rss([args.binary, "run", "--quiet", "--config", config], cwd=folder)
+
+    ratios, one, many, rss = [], [], [], []
+    for index in range(args.repeat):
+        order = (1, count) if index % 2 == 0 else (count, 1)
+        times = {files: once(drops[files]) for files in order}
+        ratios.append(times[1][0] / times[count][0])
+        one.append(times[1][0])
+        many.append(times[count][0])
+        rss.append(times[count][1])
+    print(f"many files: {count} files of {lines // count} lines {statistics.median(many):.2f}s, one file of {lines} "
+          f"lines {statistics.median(one):.2f}s; lines/s of the many at {statistics.median(ratios):.2f}x the one's "
+          f"(median paired), peak RSS {max(rss):.1f} MiB")
 
 
 def fixed_cost(binary, size, repeat):
