@@ -780,27 +780,31 @@ public enum Timestamp {
   /// Now, as `2026-11-29T02:00:00Z`.
   public static func now() -> String { format(Date()) }
 
-  public static func format(_ date: Date) -> String {
+  public static func format(_ date: Date) -> String { render(date, separated: true) }
+
+  /// `2026-11-29T02:00:00Z`, or without its separators `20261129T020000Z`,
+  /// by hand: `String(format:)` goes through the locale machinery, and every
+  /// file's record is stamped.
+  private static func render(_ date: Date, separated: Bool) -> String {
     let parts = components(date)
+    let fields = [
+      (parts.year, 4), (parts.month, 2), (parts.day, 2), (parts.hour, 2), (parts.minute, 2), (parts.second, 2),
+    ]
     var text: [UInt8] = []
     text.reserveCapacity(20)
-    digits(parts.year, 4, into: &text)
-    text.append(0x2D)
-    digits(parts.month, 2, into: &text)
-    text.append(0x2D)
-    digits(parts.day, 2, into: &text)
-    text.append(0x54)
-    digits(parts.hour, 2, into: &text)
-    text.append(0x3A)
-    digits(parts.minute, 2, into: &text)
-    text.append(0x3A)
-    digits(parts.second, 2, into: &text)
-    text.append(0x5A)
+    for (index, (value, width)) in fields.enumerated() {
+      if index == 3 {
+        text.append(UInt8(ascii: "T"))
+      } else if index > 0 && separated {
+        text.append(UInt8(ascii: index < 3 ? "-" : ":"))
+      }
+      digits(value, width, into: &text)
+    }
+    text.append(UInt8(ascii: "Z"))
     return String(decoding: text, as: UTF8.self)
   }
 
-  /// `value` in `count` decimal digits, zero-padded (by hand: `String(format:)`
-  /// goes through the locale machinery, and every file's record is stamped).
+  /// `value` in `count` decimal digits, zero-padded.
   private static func digits(_ value: Int, _ count: Int, into text: inout [UInt8]) {
     var divisor = 1
     for _ in 1..<count { divisor *= 10 }
@@ -835,11 +839,7 @@ public enum Timestamp {
   }
 
   /// Now, as `20261129T020000Z` (the first part of a run id).
-  public static func compact(_ date: Date = Date()) -> String {
-    let parts = components(date)
-    return String(
-      format: "%04d%02d%02dT%02d%02d%02dZ", parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second)
-  }
+  public static func compact(_ date: Date = Date()) -> String { render(date, separated: false) }
 
   private static func components(_ date: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)
   {

@@ -143,19 +143,8 @@ public struct OrderFileProcessor: Sendable {
   /// the other (see `Prefetcher`): no queue or thread between them.
   func readAndPrepare(_ file: InboxFile, into prepared: PreparedFile, runID: String) {
     let formatter = prepared.reporting ? DepositRowFormatter(runID: runID, file: file.name) : nil
-    let queue = prepared.events
     var totals = AccountTotals()
-    read(file) { message in
-      switch message {
-      case .records(let batch):
-        return queue.put(.events(events(of: batch, file: file, formatter: formatter, totals: &totals)))
-      case .finished(let digest, let bytes):
-        queue.put(.finished(digest: digest, bytes: bytes, totals: totals))
-      case .failed(let error):
-        queue.put(.failed(error))
-      }
-      return false
-    }
+    read(file) { prepare($0, file: file, formatter: formatter, into: prepared.events, totals: &totals) }
   }
 
   /// The reading stage: parses the file into records, in batches.
@@ -202,31 +191,30 @@ public struct OrderFileProcessor: Sendable {
     defer { records.close() }
     var totals = AccountTotals()
     while let message = records.take() {
-      switch message {
-      case .records(let batch):
-        guard queue.put(.events(events(of: batch, file: file, formatter: formatter, totals: &totals))) else {
-          return
-        }
-      case .finished(let digest, let bytes):
-        queue.put(.finished(digest: digest, bytes: bytes, totals: totals))
-        return
-      case .failed(let error):
-        queue.put(.failed(error))
-        return
-      }
+      guard prepare(message, file: file, formatter: formatter, into: queue, totals: &totals) else { return }
     }
   }
 
-  /// A batch of records validated, routed and packed.
-  private func events(
-    of batch: [ParsedRecord], file: InboxFile, formatter: DepositRowFormatter?, totals: inout AccountTotals
-  ) -> DepositBatch {
-    var events = DepositBatch(capacity: batch.count)
-    for index in batch.indices {
-      prepare(batch[index], index: index, file: file, formatter: formatter, into: &events, totals: &totals)
+  /// Prepares what the reading side sent and hands it on; true while more
+  /// is to come and the queue takes it.
+  private func prepare(
+    _ message: ReadMessage, file: InboxFile, formatter: DepositRowFormatter?, into queue: BlockingQueue<ParseMessage>,
+    totals: inout AccountTotals
+  ) -> Bool {
+    switch message {
+    case .records(let batch):
+      var events = DepositBatch(capacity: batch.count)
+      for index in batch.indices {
+        prepare(batch[index], index: index, file: file, formatter: formatter, into: &events, totals: &totals)
+      }
+      events.records = batch
+      return queue.put(.events(events))
+    case .finished(let digest, let bytes):
+      queue.put(.finished(digest: digest, bytes: bytes, totals: totals))
+    case .failed(let error):
+      queue.put(.failed(error))
     }
-    events.records = batch
-    return events
+    return false
   }
 
   /// Validates and routes one record, and packs its deposit, or its reject,

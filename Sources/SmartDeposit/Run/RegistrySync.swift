@@ -52,9 +52,6 @@ public enum RegistrySync {
       "\(limits.maxFileBytes) \(limits.maxFieldBytes) \(limits.maxDepth)",
       fileHash,
     ].joined(separator: "\n")
-    return SHA256.hash(data: Data(settings.utf8)).map { byte in
-      let digits = String(byte, radix: 16)
-      return byte < 16 ? "0" + digits : digits
-    }.joined()
+    return lowercaseHex(SHA256.hash(data: Data(settings.utf8)))
   }
 }
