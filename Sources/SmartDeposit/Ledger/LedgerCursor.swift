@@ -14,6 +14,7 @@ public protocol LedgerCursors {
 
 /// Rows of one query, in its order.
 public protocol LedgerCursor: AnyObject {
+  /// The next row, valid until the cursor moves again.
   func next() throws -> LedgerRow?
 }
 
@@ -23,4 +24,8 @@ public protocol LedgerRow {
   func optionalString(_ index: Int) throws -> String?
   func int(_ index: Int) throws -> Int
   func optionalInt(_ index: Int) throws -> Int?
+  /// The cell's text as UTF-8 bytes, read in place (empty for NULL),
+  /// valid until the cursor moves: what a report of millions of rows reads
+  /// instead of making a `String` of every cell.
+  func bytes(_ index: Int) throws -> UnsafeRawBufferPointer
 }

@@ -1,3 +1,4 @@
+import CSmartDepositSystem
 import GRDB
 
 /// One order line as reconciliation sees it: what was ordered, deposited,
@@ -127,7 +128,10 @@ extension SQLiteLedger {
   }
 }
 
-/// Cursors over one SQLite connection, inside one database access.
+/// Cursors over one SQLite connection, inside one database access. Each
+/// steps its statement through SQLite's C API and reads cells in place: a
+/// GRDB `Row` per row, and a `String` per cell, were most of the time of a
+/// report over millions of deposits.
 struct SQLiteCursors: LedgerCursors {
   let db: Database
 
@@ -135,20 +139,61 @@ struct SQLiteCursors: LedgerCursors {
   var collation: String { "" }
 
   func open(_ sql: String, _ arguments: [String?]) throws -> LedgerCursor {
-    SQLiteCursor(try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments)))
+    let statement = try db.makeStatement(sql: sql)
+    try statement.setArguments(StatementArguments(arguments))
+    return SQLiteCursor(statement, sql: sql)
   }
 }
 
-final class SQLiteCursor: LedgerCursor {
-  private let rows: RowCursor
-  init(_ rows: RowCursor) { self.rows = rows }
-  func next() throws -> LedgerRow? { try rows.next().map(SQLiteRow.init) }
-}
+/// The rows of one statement; the cursor is its own current row.
+final class SQLiteCursor: LedgerCursor, LedgerRow {
+  private let statement: Statement
+  private let handle: OpaquePointer
+  private let sql: String
+  private var done = false
 
-struct SQLiteRow: LedgerRow {
-  let row: Row
-  func string(_ index: Int) throws -> String { row[index] as String? ?? "" }
-  func optionalString(_ index: Int) throws -> String? { row[index] }
-  func int(_ index: Int) throws -> Int { row[index] as Int? ?? 0 }
-  func optionalInt(_ index: Int) throws -> Int? { row[index] }
+  init(_ statement: Statement, sql: String) {
+    self.statement = statement
+    handle = statement.sqliteStatement
+    self.sql = sql
+  }
+
+  deinit { sqlite3_reset(handle) }
+
+  func next() throws -> LedgerRow? {
+    guard !done else { return nil }
+    switch sqlite3_step(handle) {
+    case SQLITE_ROW:
+      return self
+    case SQLITE_DONE:
+      done = true
+      return nil
+    case let code:
+      done = true
+      let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
+      throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
+    }
+  }
+
+  func bytes(_ index: Int) throws -> UnsafeRawBufferPointer {
+    let column = Int32(index)
+    // sqlite3_column_text before sqlite3_column_bytes: the length is then
+    // of the UTF-8 text. The text stays in place until the next step.
+    guard let text = sqlite3_column_text(handle, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+    return UnsafeRawBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column)))
+  }
+
+  func string(_ index: Int) throws -> String {
+    String(decoding: try bytes(index), as: UTF8.self)
+  }
+
+  func optionalString(_ index: Int) throws -> String? {
+    sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL ? nil : try string(index)
+  }
+
+  func int(_ index: Int) throws -> Int { Int(sqlite3_column_int64(handle, Int32(index))) }
+
+  func optionalInt(_ index: Int) throws -> Int? {
+    sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(handle, Int32(index)))
+  }
 }

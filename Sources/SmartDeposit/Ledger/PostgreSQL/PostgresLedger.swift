@@ -570,18 +570,28 @@ final class PostgresCursors: LedgerCursors {
   }
 }
 
-/// Rows of one server-side cursor, fetched 2,048 at a time.
-final class PostgresCursor: LedgerCursor {
+/// Rows of one server-side cursor, fetched 2,048 at a time; the cursor is
+/// its own current row.
+final class PostgresCursor: LedgerCursor, LedgerRow {
   private let session: PostgresSession
   private let name: String
   private var rows: [PostgresRow] = []
   private var position = 0
   private var finished = false
+  private var cells: PostgresRandomAccessRow?
+  /// The current row's cells as bytes, copied out when first asked for
+  /// (`bytes`), so that they stay put until the cursor moves.
+  private var arena: UnsafeMutableRawPointer?
+  private var arenaCapacity = 0
+  private var copied: [Int: UnsafeRawBufferPointer] = [:]
+  private var arenaUsed = 0
 
   init(session: PostgresSession, name: String) {
     self.session = session
     self.name = name
   }
+
+  deinit { arena?.deallocate() }
 
   func next() throws -> LedgerRow? {
     if position == rows.count {
@@ -589,19 +599,54 @@ final class PostgresCursor: LedgerCursor {
       rows = try session.query("FETCH 2048 FROM \(name)", operation: "reading the ledger")
       position = 0
       finished = rows.count < 2048
-      if rows.isEmpty { return nil }
+      if rows.isEmpty {
+        cells = nil
+        return nil
+      }
     }
-    defer { position += 1 }
-    return PostgresCells(cells: rows[position].makeRandomAccess())
+    let row = rows[position].makeRandomAccess()
+    cells = row
+    position += 1
+    copied.removeAll(keepingCapacity: true)
+    arenaUsed = 0
+    // Room for every cell of the row: no pointer handed out moves.
+    var total = 0
+    for cell in row { total += cell.bytes?.readableBytes ?? 0 }
+    if total > arenaCapacity {
+      arena?.deallocate()
+      arenaCapacity = max(total, 2 * arenaCapacity, 256)
+      arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 8)
+    }
+    return self
   }
-}
 
-struct PostgresCells: LedgerRow {
-  let cells: PostgresRandomAccessRow
-  func string(_ index: Int) throws -> String { try cells.optionalString(index) ?? "" }
-  func optionalString(_ index: Int) throws -> String? { try cells.optionalString(index) }
-  func int(_ index: Int) throws -> Int { try cells.optionalInt(index) ?? 0 }
-  func optionalInt(_ index: Int) throws -> Int? { try cells.optionalInt(index) }
+  private var row: PostgresRandomAccessRow {
+    get throws {
+      guard let cells else { throw LedgerError(path: name, operation: "reading the ledger", cause: "no current row") }
+      return cells
+    }
+  }
+
+  func string(_ index: Int) throws -> String { try row.optionalString(index) ?? "" }
+  func optionalString(_ index: Int) throws -> String? { try row.optionalString(index) }
+  func int(_ index: Int) throws -> Int { try row.optionalInt(index) ?? 0 }
+  func optionalInt(_ index: Int) throws -> Int? { try row.optionalInt(index) }
+
+  // Text columns come as their UTF-8 bytes in either wire format.
+  func bytes(_ index: Int) throws -> UnsafeRawBufferPointer {
+    if let done = copied[index] { return done }
+    guard let buffer = try row[index].bytes, buffer.readableBytes > 0, let arena else {
+      return UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+    let target = arena + arenaUsed
+    buffer.withUnsafeReadableBytes {
+      UnsafeMutableRawBufferPointer(start: target, count: $0.count).copyMemory(from: $0)
+    }
+    let result = UnsafeRawBufferPointer(start: target, count: buffer.readableBytes)
+    arenaUsed += buffer.readableBytes
+    copied[index] = result
+    return result
+  }
 }
 
 /// Run leases and file claims, on a connection of their own: they must be
