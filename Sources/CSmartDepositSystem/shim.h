@@ -26,6 +26,11 @@ static inline int csystem_sqlite_use_multithread_mode(int statement_journal_byte
   if (code != SQLITE_OK) return code;
   code = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, statement_journal_bytes);
   if (code != SQLITE_OK) return code;
+  // A sort (the held licenses' ORDER BY over every held deposit) keeps at
+  // most the page cache's 2 MiB in memory before it spills, not 250 pages
+  // (4 MiB with 16 KiB pages).
+  code = sqlite3_config(SQLITE_CONFIG_PMASZ, 64);
+  if (code != SQLITE_OK) return code;
   return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 

@@ -70,7 +70,9 @@ struct ReconcileCommand: ParsableCommand {
       let partial = destination.map {
         ($0 as NSString).deletingLastPathComponent + "/." + ($0 as NSString).lastPathComponent + ".partial"
       }
-      let output = try partial.map { try BufferedFileWriter(path: $0) } ?? BufferedFileWriter(standardOutput: ())
+      let output =
+        try partial.map { try BufferedFileWriter(path: $0, writesBehind: true) }
+        ?? BufferedFileWriter(standardOutput: ())
       switch format {
       case .csv, .json:
         let stream = try ReconciliationStream(ledger: ledger, options: settings)

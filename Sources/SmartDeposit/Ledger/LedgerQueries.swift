@@ -281,24 +281,25 @@ enum LedgerQueries {
     return CalendarDate.day(fromNumber: today - maxAgeDays)
   }
 
-  /// Every deposit with what was transferred on from it, in identity
-  /// order, then its keys; parameters 1 since, 2 until.
-  static func reconciliationDepositsSQL(_ cursors: LedgerCursors) -> String {
-    let since = cursors.placeholder(1)
-    let until = cursors.placeholder(2)
-    let order = ["d.order_key", "d.line_key", "d.web_order_id", "d.line_number"].map { $0 + cursors.collation }
+  /// Every deposit in identity order (its primary key's, with no sort),
+  /// its file's id for its day, then its keys and twin number.
+  static func scanDepositsSQL(_ cursors: LedgerCursors) -> String {
+    let order = ["order_key", "line_key"].map { $0 + cursors.collation }
     return """
-      SELECT d.web_order_id, d.line_number, d.sku, d.smart_account, d.virtual_account, d.quantity, d.status,
-             substr(f.recorded_at, 1, 10) AS day, d.source,
-             COALESCE((SELECT SUM(t.quantity) FROM transfers t
-                        WHERE t.order_key = d.order_key AND t.line_key = d.line_key AND d.twin = 0), 0) AS moved,
-             d.order_key, d.line_key
-        FROM deposits d JOIN files f ON f.id = d.file_id
-       WHERE (\(since) IS NULL OR substr(f.recorded_at, 1, 10) >= \(since))
-         AND (\(until) IS NULL OR substr(f.recorded_at, 1, 10) <= \(until))
-       ORDER BY \(order.joined(separator: ", "))
+      SELECT web_order_id, line_number, sku, smart_account, virtual_account, quantity, status, file_id, source,
+             order_key, line_key, twin
+        FROM deposits
+       ORDER BY \(order.joined(separator: ", ")), twin
       """
   }
+
+  /// Each file's id and the UTC day it was recorded, by id.
+  static func fileDaysSQL(_ cursors: LedgerCursors) -> String {
+    "SELECT id, substr(recorded_at, 1, 10) FROM files ORDER BY id"
+  }
+
+  /// The registry's spelling of each virtual account, with its key.
+  static let virtualAccountNamesSQL = "SELECT smart_account, name_key, name FROM virtual_accounts"
 
   /// Lines rejected and never deposited since: the latest reject of each
   /// identity, in identity order, then its keys; parameters 1 since, 2 until.
@@ -358,38 +359,6 @@ enum LedgerQueries {
       """
   }
 
-  static func depositLine(
-    webOrderID: String, lineNumber: String, sku: String, smartAccount: String, virtualAccount: String,
-    quantity: Int, status: String, day: String, source: String, moved: Int
-  ) -> ReconciliationLine {
-    let isHeld = status == DepositStatus.held.rawValue
-    let state: String
-    if !isHeld {
-      state = "deposited"
-    } else if moved == 0 {
-      state = "held"
-    } else if moved < quantity {
-      state = "partially-transferred"
-    } else {
-      state = "transferred"
-    }
-    return ReconciliationLine(
-      webOrderID: webOrderID, lineNumber: lineNumber, sku: sku, smartAccount: smartAccount,
-      virtualAccount: virtualAccount, ordered: quantity, deposited: quantity, transferred: moved,
-      held: isHeld ? quantity - moved : 0, status: state, reason: "", date: day, source: source)
-  }
-
-  static func rejectedLine(
-    webOrderID: String, lineNumber: String, sku: String, smartAccount: String, quantity: Int?, code: String,
-    day: String, source: String, virtualAccount: String
-  ) -> ReconciliationLine {
-    ReconciliationLine(
-      webOrderID: webOrderID, lineNumber: lineNumber, sku: sku, smartAccount: smartAccount,
-      virtualAccount: virtualAccount,
-      ordered: quantity ?? 0, deposited: 0, transferred: 0, held: 0, status: "rejected", reason: code, date: day,
-      source: source)
-  }
-
   /// Every transfer with the file it came in, by the identity of the held
   /// line it moved, then in the order applied; then the line's keys.
   static func transferTracesSQL(_ cursors: LedgerCursors) -> String {
@@ -402,6 +371,17 @@ enum LedgerQueries {
     """
   }
 
+  /// A row of `transferTracesSQL`, with the keys of the line it moved.
+  static func keyedTransferTrace(_ row: LedgerRow) throws -> (key: IdentityKey, trace: TransferTrace) {
+    (
+      IdentityKey(order: try row.string(12), line: try row.string(13)),
+      transferTrace(
+        transferID: try row.string(0), source: try row.string(1), fromSmartAccount: try row.string(2),
+        fromVirtualAccount: try row.string(3), webOrderID: try row.string(4), lineNumber: try row.string(5),
+        sku: try row.string(6), quantity: try row.int(7), toSmartAccount: try row.string(8),
+        toVirtualAccount: try row.string(9), date: try row.string(10), file: try row.string(11))
+    )
+  }
   static func transferTrace(
     transferID: String, source: String, fromSmartAccount: String, fromVirtualAccount: String, webOrderID: String,
     lineNumber: String, sku: String, quantity: Int, toSmartAccount: String, toVirtualAccount: String, date: String,

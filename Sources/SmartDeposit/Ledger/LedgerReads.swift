@@ -9,62 +9,15 @@ extension Ledger {
   public func forEachReconciliationLine(
     since: String?, until: String?, _ body: (ReconciliationLine) throws -> Void
   ) throws {
-    try withCursors("reading order lines") { cursors in
-      let deposits = try cursors.open(LedgerQueries.reconciliationDepositsSQL(cursors), [since, until])
-      let rejects = try cursors.open(LedgerQueries.reconciliationRejectsSQL(cursors), [since, until])
-      let transfers = try cursors.open(LedgerQueries.transferTracesSQL(cursors), [])
-      func deposit() throws -> (key: IdentityKey, line: ReconciliationLine)? {
-        guard let row = try deposits.next() else { return nil }
-        return (
-          IdentityKey(order: try row.string(10), line: try row.string(11)),
-          LedgerQueries.depositLine(
-            webOrderID: try row.string(0), lineNumber: try row.string(1), sku: try row.string(2),
-            smartAccount: try row.string(3), virtualAccount: try row.string(4), quantity: try row.int(5),
-            status: try row.string(6), day: try row.string(7), source: try row.string(8), moved: try row.int(9))
-        )
-      }
-      func reject() throws -> (key: IdentityKey, line: ReconciliationLine)? {
-        guard let row = try rejects.next() else { return nil }
-        return (
-          IdentityKey(order: try row.string(9), line: try row.string(10)),
-          LedgerQueries.rejectedLine(
-            webOrderID: try row.string(0), lineNumber: try row.string(1), sku: try row.string(2),
-            smartAccount: try row.string(3), quantity: try row.optionalInt(4), code: try row.string(5),
-            day: try row.string(6), source: try row.string(7), virtualAccount: try row.string(8))
-        )
-      }
-      var transfer = try transfers.next().map(Self.transferTrace)
-      var nextDeposit = try deposit()
-      var nextReject = try reject()
-      // A deposit and a reject never share an identity (a reject is listed
-      // only while its line was never deposited): the two merge by key.
-      while nextDeposit != nil || nextReject != nil {
-        if let current = nextDeposit, nextReject.map({ current.key < $0.key }) ?? true {
-          var line = current.line
-          if line.transferred > 0 {
-            while let candidate = transfer, candidate.key < current.key {
-              transfer = try transfers.next().map(Self.transferTrace)
-            }
-            while let candidate = transfer, candidate.key == current.key {
-              line.transfers.append(candidate.trace)
-              transfer = try transfers.next().map(Self.transferTrace)
-            }
-          }
-          try body(line)
-          nextDeposit = try deposit()
-        } else if let current = nextReject {
-          try body(current.line)
-          nextReject = try reject()
-        }
-      }
-    }
+    var unsummed: BalanceGroups? = nil
+    try scanOrderLines(since: since, until: until, groups: &unsummed) { try body(ReconciliationLine($0)) }
   }
 
   /// Every transfer, by the identity of the held line it moved, then as applied.
   public func forEachTransfer(_ body: (TransferTrace) throws -> Void) throws {
     try withCursors("reading transfers") { cursors in
       let rows = try cursors.open(LedgerQueries.transferTracesSQL(cursors), [])
-      while let row = try rows.next() { try body(Self.transferTrace(row).trace) }
+      while let row = try rows.next() { try body(LedgerQueries.keyedTransferTrace(row).trace) }
     }
   }
 
@@ -86,6 +39,28 @@ extension Ledger {
 
   /// Balances per SA, VA and SKU, derived from the journal of movements, in account order.
   public func forEachBalance(_ body: (Balance) throws -> Void) throws {
+    try readBalances().forEachBalance(body)
+  }
+
+  /// Balances split by where their licenses came from; the rows of one
+  /// SA/VA/SKU add up to its balance.
+  public func forEachSourcedBalance(_ body: (SourcedBalance) throws -> Void) throws {
+    try readBalances().forEachSourcedBalance(body)
+  }
+
+  /// The balances, summed in one pass over the ledger, to list either way.
+  public func readBalances() throws -> LedgerBalances { try readBalances(ages: nil) }
+
+  /// The same, counting the held deposits by age on the way.
+  func readBalances(ages: HeldAges?) throws -> LedgerBalances {
+    var groups: BalanceGroups? = BalanceGroups()
+    try scanOrderLines(since: nil, until: nil, groups: &groups, ages: ages, readsLines: false)
+    return try LedgerBalances(ledger: self, groups: groups)
+  }
+
+  /// The balances as the database groups them: for a ledger with more
+  /// distinct balances than `BalanceGroups` holds, and to check it.
+  func forEachGroupedBalance(_ body: (Balance) throws -> Void) throws {
     try withCursors("reading balances") { cursors in
       let rows = try cursors.open(LedgerQueries.balancesSQL(cursors), [])
       while let row = try rows.next() {
@@ -97,9 +72,8 @@ extension Ledger {
     }
   }
 
-  /// Balances split by where their licenses came from; the rows of one
-  /// SA/VA/SKU add up to its balance.
-  public func forEachSourcedBalance(_ body: (SourcedBalance) throws -> Void) throws {
+  /// The balances by source as the database groups them (see `forEachGroupedBalance`).
+  func forEachGroupedSourcedBalance(_ body: (SourcedBalance) throws -> Void) throws {
     try withCursors("reading balances by source") { cursors in
       let rows = try cursors.open(LedgerQueries.balancesBySourceSQL(collation: cursors.collation), [])
       while let row = try rows.next() {
@@ -166,26 +140,39 @@ extension Ledger {
     try forEachSourcedBalance { balances.append($0) }
     return balances
   }
-
-  private static func transferTrace(_ row: LedgerRow) throws -> (key: IdentityKey, trace: TransferTrace) {
-    (
-      IdentityKey(order: try row.string(12), line: try row.string(13)),
-      LedgerQueries.transferTrace(
-        transferID: try row.string(0), source: try row.string(1), fromSmartAccount: try row.string(2),
-        fromVirtualAccount: try row.string(3), webOrderID: try row.string(4), lineNumber: try row.string(5),
-        sku: try row.string(6), quantity: try row.int(7), toSmartAccount: try row.string(8),
-        toVirtualAccount: try row.string(9), date: try row.string(10), file: try row.string(11))
-    )
-  }
 }
 
-/// A line's identity keys, ordered as the ledger's SQL orders them: bytewise.
-struct IdentityKey: Equatable, Comparable {
-  var order: String
-  var line: String
+/// The ledger's balances, summed once (`BalanceGroups`), listed per
+/// account and per source; a ledger with more distinct balances than the
+/// sums hold is grouped by the database instead, each time it is listed.
+public final class LedgerBalances {
+  private let ledger: Ledger
+  private let groups: BalanceGroups?
+  private let names: [String: String]
 
-  static func < (lhs: IdentityKey, rhs: IdentityKey) -> Bool {
-    if lhs.order != rhs.order { return lhs.order.utf8.lexicographicallyPrecedes(rhs.order.utf8) }
-    return lhs.line.utf8.lexicographicallyPrecedes(rhs.line.utf8)
+  /// The sums `groups` holds after a pass over the ledger (none, or not
+  /// all of them: the database groups the balances).
+  init(ledger: Ledger, groups: BalanceGroups?) throws {
+    self.ledger = ledger
+    self.groups = groups?.isComplete == true ? groups : nil
+    names = self.groups == nil ? [:] : try ledger.virtualAccountNames()
+  }
+
+  /// Balances per SA, VA and SKU, in account order.
+  public func forEachBalance(_ body: (Balance) throws -> Void) throws {
+    if var groups {
+      try groups.forEach(names: names, balance: body)
+    } else {
+      try ledger.forEachGroupedBalance(body)
+    }
+  }
+
+  /// Balances by source, in account order, then by `via`, from SA and sender.
+  public func forEachSourcedBalance(_ body: (SourcedBalance) throws -> Void) throws {
+    if var groups {
+      try groups.forEach(names: names, sourced: body)
+    } else {
+      try ledger.forEachGroupedSourcedBalance(body)
+    }
   }
 }

@@ -105,6 +105,9 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
       options: ReconciliationStream.Options(
         against: against, since: since, until: until, asOf: asOf, holdingMaxAgeDays: holdingMaxAgeDays,
         limits: limits, smartAccount: smartAccount))
+    // The lines first: the balances are summed in the same pass.
+    var lines: [ReconciliationLine] = []
+    let lineTotals = try stream.lineCells { if lines.count < limit { lines.append(ReconciliationLine($0)) } }
     var balances: [Balance] = []
     var balanceRows = 0
     let differences = try stream.balances {
@@ -112,7 +115,7 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
       if balances.count < limit { balances.append($0) }
     }
     var sourced: [SourcedBalance] = []
-    try ledger.forEachSourcedBalance { if sourced.count < limit { sourced.append($0) } }
+    try stream.sourcedBalances { if sourced.count < limit { sourced.append($0) } }
     var transfers: [TransferTrace] = []
     var transferRows = 0
     try ledger.forEachTransfer {
@@ -125,8 +128,6 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
       if held.count < limit { held.append(licenses) }
       if isOverAge && overAge.count < limit { overAge.append(licenses) }
     }
-    var lines: [ReconciliationLine] = []
-    let lineTotals = try stream.lines { if lines.count < limit { lines.append($0) } }
     totals.ordered = lineTotals.ordered
     totals.deposited = lineTotals.deposited
     totals.transferred = lineTotals.transferred

@@ -23,7 +23,11 @@ public struct AgeBucket: Sendable, Equatable, Codable {
 /// time: `reconcile` writes CSV and JSON from it as it reads, in bounded
 /// memory whatever the ledger's size, and `ReconciliationReport.build`
 /// collects the same rows (up to a limit) for the HTML page and the tests.
-public struct ReconciliationStream {
+///
+/// The balances are summed in the same pass over the deposits as the
+/// order lines, when the lines are read first; otherwise in a pass of
+/// their own, once, for both lists of balances.
+public final class ReconciliationStream {
   public struct Options: Sendable {
     public var against: String?
     public var since: String?
@@ -71,6 +75,11 @@ public struct ReconciliationStream {
   public let ssmProblems: [String]
   /// Lines the ledger holds twice (few: from before identities compared by meaning).
   public let doubleDeposits: [IdentityCollision]
+  /// The balances, once summed.
+  private var sums: LedgerBalances?
+  /// The held deposits by age, once counted in a pass over the deposits:
+  /// the held licenses' query is run only if there is something to list.
+  private var ages: HeldAges?
 
   public init(ledger: Ledger, options: Options) throws {
     self.ledger = ledger
@@ -102,7 +111,7 @@ public struct ReconciliationStream {
   public func balances(_ body: (Balance) throws -> Void) throws -> [BalanceDifference] {
     var differences: [BalanceDifference] = []
     var seen: Set<Key> = []
-    try ledger.forEachBalance { balance in
+    try balanceSums().forEachBalance { balance in
       try body(balance)
       guard options.against != nil else { return }
       let key = Key(
@@ -131,11 +140,29 @@ public struct ReconciliationStream {
     }
   }
 
+  /// Streams the balances by source in account order.
+  public func sourcedBalances(_ body: (SourcedBalance) throws -> Void) throws {
+    try balanceSums().forEachSourcedBalance(body)
+  }
+
+  private func balanceSums() throws -> LedgerBalances {
+    if let sums { return sums }
+    let ages = HeldAges(asOf: options.asOf, maxAgeDays: options.holdingMaxAgeDays)
+    let sums = try ledger.readBalances(ages: ages)
+    self.sums = sums
+    self.ages = ages
+    return sums
+  }
+
   /// Streams every held deposit, oldest first, saying whether it is over
   /// the age limit; returns the over-age licences and the aging chart.
   public func held(_ body: (HeldLicenses, _ overAge: Bool) throws -> Void) throws -> ReconciliationReport.Totals {
     var totals = ReconciliationReport.Totals()
     var buckets = AgeBucket.empty
+    if let ages, ages.rows == 0 {
+      totals.heldByAge = buckets
+      return totals
+    }
     try ledger.forEachHeldLicense(asOf: options.asOf) { licenses in
       let isOverAge = licenses.ageDays > options.holdingMaxAgeDays
       if isOverAge { totals.overAgeLicenses += licenses.held }
@@ -152,6 +179,7 @@ public struct ReconciliationStream {
 
   /// Streams the over-age held deposits only, oldest first.
   public func overAge(_ body: (HeldLicenses) throws -> Void) throws {
+    if let ages, ages.overAgeRows == 0 { return }
     try ledger.forEachHeldLicense(asOf: options.asOf) { licenses in
       if licenses.ageDays > options.holdingMaxAgeDays { try body(licenses) }
     }
@@ -159,16 +187,26 @@ public struct ReconciliationStream {
 
   /// Streams every order line in identity order and returns what they add up to.
   public func lines(_ body: (ReconciliationLine) throws -> Void) throws -> LineTotals {
+    try lineCells { try body(ReconciliationLine($0)) }
+  }
+
+  /// The same, each line read in place; the balances are summed on the way
+  /// if they were not yet.
+  func lineCells(_ body: (OrderLineCells) throws -> Void) throws -> LineTotals {
     var totals = LineTotals()
-    try ledger.forEachReconciliationLine(since: options.since, until: options.until) { line in
+    var groups = sums == nil ? BalanceGroups() : nil
+    let counted = ages == nil ? HeldAges(asOf: options.asOf, maxAgeDays: options.holdingMaxAgeDays) : nil
+    try ledger.scanOrderLines(since: options.since, until: options.until, groups: &groups, ages: counted) { line in
       totals.ordered += line.ordered
       totals.deposited += line.deposited
       totals.transferred += line.transferred
       totals.held += line.held
-      if line.status == "rejected" { totals.rejectedLines += 1 }
+      if line.status == .rejected { totals.rejectedLines += 1 }
       totals.lines += 1
       try body(line)
     }
+    if groups != nil { sums = try LedgerBalances(ledger: ledger, groups: groups) }
+    if let counted { ages = counted }
     return totals
   }
 }
