@@ -189,44 +189,40 @@ struct BalanceGroups {
       }
       let smartAccount = string(first.smartAccount)
       let registered = names[smartAccount + "\u{0}" + string(lowered[Int(first.virtualAccount)])]
-      do {
-        var row = start
-        while row < end {
-          // One row by source: its VA spellings together.
-          let head = groups[Int(order[row])]
-          var sums = (available: 0, held: 0)
-          var next = row
-          while next < end {
-            let group = groups[Int(order[next])]
-            guard group.isTransfer == head.isTransfer, group.fromSmartAccount == head.fromSmartAccount,
-              group.source == head.source
-            else { break }
-            sums.available += group.available
-            sums.held += group.held
-            next += 1
-          }
-          if sums.available != 0 || sums.held != 0 {
-            // Sorted last by spelling: the first is the least, as MIN() takes.
-            try sourced(
-              SourcedBalance(
-                smartAccount: smartAccount, virtualAccount: registered ?? string(head.virtualAccount),
-                sku: string(head.sku), via: head.isTransfer ? "transfer" : "deposit",
-                fromSmartAccount: string(head.fromSmartAccount), source: string(head.source),
-                available: sums.available, held: sums.held))
-          }
-          row = next
+      var row = start
+      while row < end {
+        // One row by source: its VA spellings together.
+        let head = groups[Int(order[row])]
+        var sums = (available: 0, held: 0)
+        var next = row
+        while next < end {
+          let group = groups[Int(order[next])]
+          guard group.isTransfer == head.isTransfer, group.fromSmartAccount == head.fromSmartAccount,
+            group.source == head.source
+          else { break }
+          sums.available += group.available
+          sums.held += group.held
+          next += 1
         }
-      }
-      do {
-        var least = first.virtualAccount
-        for index in start..<end where rank[Int(groups[Int(order[index])].virtualAccount)] < rank[Int(least)] {
-          least = groups[Int(order[index])].virtualAccount
+        if sums.available != 0 || sums.held != 0 {
+          // Sorted last by spelling: the first is the least, as MIN() takes.
+          try sourced(
+            SourcedBalance(
+              smartAccount: smartAccount, virtualAccount: registered ?? string(head.virtualAccount),
+              sku: string(head.sku), via: head.isTransfer ? "transfer" : "deposit",
+              fromSmartAccount: string(head.fromSmartAccount), source: string(head.source),
+              available: sums.available, held: sums.held))
         }
-        try balance(
-          Balance(
-            smartAccount: smartAccount, virtualAccount: registered ?? string(least), sku: string(first.sku),
-            available: available, held: held))
+        row = next
       }
+      var least = first.virtualAccount
+      for index in start..<end where rank[Int(groups[Int(order[index])].virtualAccount)] < rank[Int(least)] {
+        least = groups[Int(order[index])].virtualAccount
+      }
+      try balance(
+        Balance(
+          smartAccount: smartAccount, virtualAccount: registered ?? string(least), sku: string(first.sku),
+          available: available, held: held))
       start = end
     }
   }

@@ -294,9 +294,7 @@ enum LedgerQueries {
   }
 
   /// Each file's id and the UTC day it was recorded, by id.
-  static func fileDaysSQL(_ cursors: LedgerCursors) -> String {
-    "SELECT id, substr(recorded_at, 1, 10) FROM files ORDER BY id"
-  }
+  static let fileDaysSQL = "SELECT id, substr(recorded_at, 1, 10) FROM files ORDER BY id"
 
   /// The registry's spelling of each virtual account, with its key.
   static let virtualAccountNamesSQL = "SELECT smart_account, name_key, name FROM virtual_accounts"

@@ -52,7 +52,7 @@ final class FileDays {
   private var numbers: [Int?] = []
 
   init(_ cursors: LedgerCursors) throws {
-    let rows = try cursors.open(LedgerQueries.fileDaysSQL(cursors), [])
+    let rows = try cursors.open(LedgerQueries.fileDaysSQL, [])
     var known: [String] = []
     while let row = try rows.next() {
       let id = try row.int(0)
@@ -122,8 +122,8 @@ final class HeldAges {
   return a.count - b.count
 }
 
-/// A line's identity keys, ordered as the ledger's SQL orders them: bytewise.
-struct IdentityKey: Equatable, Comparable {
+/// A line's identity keys, compared as the ledger's SQL orders them: bytewise.
+struct IdentityKey: Equatable {
   var order: [UInt8]
   var line: [UInt8]
 
@@ -137,11 +137,6 @@ struct IdentityKey: Equatable, Comparable {
     let first = self.order.withUnsafeBytes { compareBytes($0, other) }
     if first != 0 { return first }
     return line.withUnsafeBytes { compareBytes($0, otherLine) }
-  }
-
-  static func < (lhs: IdentityKey, rhs: IdentityKey) -> Bool {
-    if lhs.order != rhs.order { return lhs.order.lexicographicallyPrecedes(rhs.order) }
-    return lhs.line.lexicographicallyPrecedes(rhs.line)
   }
 }
 
@@ -203,7 +198,9 @@ private enum ScanMessage: @unchecked Sendable {
 private final class OrderLineReader: @unchecked Sendable {
   let days: FileDays
   let deposits: LedgerCursor
+  /// The rejected lines' cursor: nil when no line is listed (only summed).
   let rejects: LedgerCursor?
+  var readsLines: Bool { rejects != nil }
   let transfers: LedgerCursor
   let since: [UInt8]?
   let until: [UInt8]?
@@ -282,7 +279,7 @@ private final class OrderLineReader: @unchecked Sendable {
         while let current = transfer, current.key.compare(order: orderKey, line: lineKey) == 0 {
           moved += current.trace.quantity
           batch.summed.append((current.trace, String(decoding: source, as: UTF8.self)))
-          if rejects != nil { batch.transfers.append(current.trace) }
+          if readsLines { batch.transfers.append(current.trace) }
           transfer = try transfers.next().map(LedgerQueries.keyedTransferTrace)
         }
       }
@@ -300,7 +297,7 @@ private final class OrderLineReader: @unchecked Sendable {
         state = .transferred
       }
       let start = Int32(batch.bytes.count)
-      let listed = rejects != nil && isListed(day)
+      let listed = readsLines && isListed(day)
       batch.lines.append(
         LineBatch.Line(
           cells: (

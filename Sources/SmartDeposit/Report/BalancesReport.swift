@@ -16,7 +16,6 @@ public enum BalancesReport {
       try output.append { bytes in
         if json { bytes.append(contentsOf: count == 0 ? Array("[\n  ".utf8) : Array(",\n  ".utf8)) }
         write(&bytes)
-        if !json { bytes.append(contentsOf: [0x0D, 0x0A]) }
       }
       count += 1
     }
@@ -25,34 +24,26 @@ public enum BalancesReport {
       try sums.forEachSourcedBalance { sourced in
         try element { bytes in
           if json { return JSONText.sourced(sourced, &bytes) }
-          cells(
+          CSVFormatter.appendRow(
             [
               sourced.smartAccount, sourced.virtualAccount, sourced.sku, sourced.via, sourced.fromSmartAccount,
-              sourced.source,
-            ], numbers: [sourced.available, sourced.held], &bytes)
+              sourced.source, String(sourced.available), String(sourced.held),
+            ], to: &bytes)
         }
       }
     } else {
       try sums.forEachBalance { balance in
         try element { bytes in
           if json { return JSONText.balance(balance, &bytes) }
-          cells(
-            [balance.smartAccount, balance.virtualAccount, balance.sku], numbers: [balance.available, balance.held],
-            &bytes)
+          CSVFormatter.appendRow(
+            [
+              balance.smartAccount, balance.virtualAccount, balance.sku, String(balance.available),
+              String(balance.held),
+            ],
+            to: &bytes)
         }
       }
     }
     if json { try output.write(count == 0 ? "[]\n" : "\n]\n") }
-  }
-
-  private static func cells(_ texts: [String], numbers: [Int], _ bytes: inout [UInt8]) {
-    for (index, text) in texts.enumerated() {
-      if index > 0 { bytes.append(0x2C) }
-      CSVFormatter.appendCell(text, to: &bytes)
-    }
-    for number in numbers {
-      bytes.append(0x2C)
-      CSVFormatter.appendNumber(number, to: &bytes)
-    }
   }
 }

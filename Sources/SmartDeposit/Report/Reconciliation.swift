@@ -128,16 +128,9 @@ public struct ReconciliationReport: Sendable, Equatable, Codable {
       if held.count < limit { held.append(licenses) }
       if isOverAge && overAge.count < limit { overAge.append(licenses) }
     }
-    totals.ordered = lineTotals.ordered
-    totals.deposited = lineTotals.deposited
-    totals.transferred = lineTotals.transferred
-    totals.held = lineTotals.held
-    totals.rejectedLines = lineTotals.rejectedLines
-    totals.orderLines = lineTotals.lines
+    totals = stream.totals(held: totals, lines: lineTotals, differences: differences.count)
     totals.transferRows = transferRows
     totals.balanceRows = balanceRows
-    totals.differences = differences.count
-    totals.doubleDepositedLicenses = stream.doubleDeposits.reduce(0) { $0 + $1.twin.quantity }
     return ReconciliationReport(
       generatedAt: stream.generatedAt, asOf: asOf, since: since, until: until, holdingMaxAgeDays: holdingMaxAgeDays,
       against: against, lines: lines, balances: balances, balancesBySource: sourced, transfers: transfers,

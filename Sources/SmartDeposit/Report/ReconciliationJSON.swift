@@ -227,7 +227,7 @@ extension ReconciliationRenderer {
       var count = 0
       try elements { element in
         try output.append { bytes in
-          bytes.append(contentsOf: count == 0 ? listStart : listNext)
+          bytes.append(contentsOf: count == 0 ? Self.listStart : Self.listNext)
           try write(element, &bytes)
         }
         count += 1
@@ -250,16 +250,8 @@ extension ReconciliationRenderer {
     try output.write(try value(stream.generatedAt))
     try key("holding_max_age_days")
     try output.write(String(options.holdingMaxAgeDays))
-    try key("lines")
-    var lines = 0
-    let lineTotals = try stream.lineCells { line in
-      try output.append { bytes in
-        bytes.append(contentsOf: lines == 0 ? listStart : listNext)
-        JSONText.line(line, &bytes)
-      }
-      lines += 1
-    }
-    try output.write(lines == 0 ? "[]" : "\n  ]")
+    var lineTotals = ReconciliationStream.LineTotals()
+    try list("lines", JSONText.line) { emit in lineTotals = try stream.lineCells { try emit($0) } }
     try list("transfers", JSONText.transfer) { emit in try stream.ledger.forEachTransfer { try emit($0) } }
     var differences: [BalanceDifference] = []
     try list("balances", JSONText.balance) { emit in differences = try stream.balances { try emit($0) } }
@@ -270,13 +262,7 @@ extension ReconciliationRenderer {
     try list("over_age", JSONText.held) { emit in try stream.overAge { try emit($0) } }
     try list("double_deposits", encoded) { emit in for double in stream.doubleDeposits { try emit(double) } }
     try list("ssm_problems", encoded) { emit in for problem in stream.ssmProblems { try emit(problem) } }
-    totals.ordered = lineTotals.ordered
-    totals.deposited = lineTotals.deposited
-    totals.transferred = lineTotals.transferred
-    totals.held = lineTotals.held
-    totals.rejectedLines = lineTotals.rejectedLines
-    totals.differences = differences.count
-    totals.doubleDepositedLicenses = stream.doubleDeposits.reduce(0) { $0 + $1.twin.quantity }
+    totals = stream.totals(held: totals, lines: lineTotals, differences: differences.count)
     try key("totals")
     try output.write(try value(totals))
     try output.write("\n}\n")

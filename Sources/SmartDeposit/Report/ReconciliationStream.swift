@@ -185,13 +185,24 @@ public final class ReconciliationStream {
     }
   }
 
-  /// Streams every order line in identity order and returns what they add up to.
-  public func lines(_ body: (ReconciliationLine) throws -> Void) throws -> LineTotals {
-    try lineCells { try body(ReconciliationLine($0)) }
+  /// The report's totals: the held licenses' (from `held`), with what the
+  /// order lines add up to, the differences and the double deposits.
+  func totals(held: ReconciliationReport.Totals, lines: LineTotals, differences: Int) -> ReconciliationReport.Totals {
+    var totals = held
+    totals.ordered = lines.ordered
+    totals.deposited = lines.deposited
+    totals.transferred = lines.transferred
+    totals.held = lines.held
+    totals.rejectedLines = lines.rejectedLines
+    totals.orderLines = lines.lines
+    totals.differences = differences
+    totals.doubleDepositedLicenses = doubleDeposits.reduce(0) { $0 + $1.twin.quantity }
+    return totals
   }
 
-  /// The same, each line read in place; the balances are summed on the way
-  /// if they were not yet.
+  /// Streams every order line in identity order, each read in place, and
+  /// returns what they add up to; the balances are summed on the way if
+  /// they were not yet.
   func lineCells(_ body: (OrderLineCells) throws -> Void) throws -> LineTotals {
     var totals = LineTotals()
     var groups = sums == nil ? BalanceGroups() : nil
