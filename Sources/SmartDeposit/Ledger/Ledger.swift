@@ -333,9 +333,10 @@ public protocol DepositSession: AnyObject {
   /// was deposited now, is a duplicate, or conflicts with what the ledger
   /// (or an earlier row of this file) holds under its identity.
   func deposit(_ rows: DepositRows) throws -> [DepositOutcome]
-  /// Takes back every deposit this file made for a web order, given by its
-  /// key (`LineIdentity.orderKey`), for order atomicity; returns them in file order.
-  func withdrawOrder(_ orderKey: String) throws -> [Deposit]
+  /// Takes back every deposit this file made for these web orders, given
+  /// by their keys (`LineIdentity.orderKey`), for order atomicity; returns
+  /// them in file order.
+  func withdrawOrders(_ orderKeys: [String]) throws -> [Deposit]
   /// Records rejected lines of this file.
   func recordRejects(_ rejects: [Reject]) throws
   /// Which of these web orders (by key) had a line rejected earlier in this file.

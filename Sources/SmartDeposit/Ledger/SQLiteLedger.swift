@@ -627,12 +627,14 @@ final class SQLiteDepositSession: DepositSession {
     return outcomes
   }
 
-  func withdrawOrder(_ orderKey: String) throws -> [Deposit] {
-    let rows = try Row.fetchAll(
-      db.cachedStatement(
-        sql: "DELETE FROM deposits WHERE order_key = ? AND file_id = ? RETURNING \(Self.depositColumns)"),
-      arguments: [orderKey, fileID])
-    return rows.map(Self.deposit(from:)).sorted { $0.record < $1.record }
+  func withdrawOrders(_ orderKeys: [String]) throws -> [Deposit] {
+    let statement = try db.cachedStatement(
+      sql: "DELETE FROM deposits WHERE order_key = ? AND file_id = ? RETURNING \(Self.depositColumns)")
+    var withdrawn: [Deposit] = []
+    for orderKey in orderKeys {
+      withdrawn += try Row.fetchAll(statement, arguments: [orderKey, fileID]).map(Self.deposit(from:))
+    }
+    return withdrawn.sorted { $0.record < $1.record }
   }
 
   /// Bound through the C API: a file with many bad lines records a reject

@@ -6,10 +6,10 @@
 /// already rejected in this file is rejected as `order-rejected` without
 /// reaching the ledger; when a line is rejected (by validation, or by the
 /// ledger as a conflict), the order's rows this file deposited are taken
-/// back (`withdrawOrder`) and listed as `order-rejected`. Rows of a batch
-/// that lie after a conflict in the same batch may already have been
-/// deposited when the conflict is seen: they are among the rows taken back,
-/// and are then passed over when their turn comes.
+/// back (`withdrawOrders`, once for all the orders a batch rejected, at its
+/// end) and listed as `order-rejected`. Rows of a batch that lie after a
+/// conflict in the same batch were deposited with it: they are passed over
+/// when their turn comes and are among the rows taken back.
 ///
 /// Report rows of the order being read are held back until the next order
 /// starts, so that the common case, a bad line rejecting the order it
@@ -32,6 +32,10 @@ struct FileDepositWriter {
   private var rejectedInBatch: Set<String> = []
   /// Rejects not yet sent to the ledger (sent at the end of each batch).
   private var pendingRejects: [Reject] = []
+  /// The orders the current batch rejected, by key, with the line that
+  /// rejected each and its report rows held back then: what they deposited
+  /// is taken back in one call at the end of the batch.
+  private var withdrawals: [String: (cause: Reject, heldBack: Int)] = [:]
   /// Deposits the parsing stage counted in its totals that the ledger did
   /// not take (duplicates, conflicts, lines of rejected orders).
   private(set) var notDeposited = AccountTotals()
@@ -92,18 +96,17 @@ struct FileDepositWriter {
       }
       outcomes = toSend.isEmpty ? [] : try session.deposit(toSend)
     }
-    // Rows taken back before their turn came, by their record.
-    var withdrawnAhead: Set<Int> = []
     for event in batch.events {
       counts.read += 1
       switch event {
       case .reject(let reject):
-        try self.reject(reject, in: batch, withdrawnAhead: &withdrawnAhead)
+        self.reject(reject)
       case .deposit(let index):
-        let record = batch.rows.record(at: index)
-        if withdrawnAhead.contains(record) {
-          // Deposited with its batch, then taken back with its order, which
-          // listed it as order-rejected: nothing more to do.
+        if !withdrawals.isEmpty, sent[index] >= 0, case .deposited = outcomes[sent[index]],
+          withdrawals[batch.rows.string(.orderKey, at: index)] != nil
+        {
+          // Deposited with its batch after a line that rejected its order:
+          // taken back with the order at the end of the batch.
           continue
         }
         if atomicity == .order
@@ -112,11 +115,10 @@ struct FileDepositWriter {
         {
           let deposit = batch.rows.deposit(at: index)
           notTaken(deposit)
-          try reject(
+          reject(
             rejection(
               of: deposit, written: batch.written(ofDeposit: index), code: .orderRejected,
-              message: "web order \(deposit.webOrderID) was rejected because another of its lines was"),
-            in: batch, withdrawnAhead: &withdrawnAhead)
+              message: "web order \(deposit.webOrderID) was rejected because another of its lines was"))
           continue
         }
         switch outcomes[sent[index]] {
@@ -137,17 +139,48 @@ struct FileDepositWriter {
         case .conflicting(let existing):
           let deposit = batch.rows.deposit(at: index)
           notTaken(deposit)
-          try reject(
+          reject(
             rejection(
               of: deposit, written: batch.written(ofDeposit: index), code: .conflictingLine,
               message:
                 "web order \(deposit.webOrderID) line \(deposit.lineNumber) was already deposited with different content (\(existing.quantity) x \(existing.sku) into \(existing.smartAccount)/\(existing.virtualAccount))"
-            ), in: batch, withdrawnAhead: &withdrawnAhead)
+            ))
         }
       }
     }
+    try withdrawRejectedOrders(in: batch)
     try flushRejects()
     rejectedInBatch.removeAll(keepingCapacity: true)
+  }
+
+  /// Takes back what the orders rejected in this batch deposited from this
+  /// file, and rejects those lines too, each naming the line that rejected
+  /// its order.
+  private mutating func withdrawRejectedOrders(in batch: DepositBatch) throws {
+    guard !withdrawals.isEmpty else { return }
+    var reported: [String: Int] = [:]
+    for withdrawn in try session.withdrawOrders(Array(withdrawals.keys)) {
+      let order = LineIdentity.orderKey(withdrawn.webOrderID)
+      guard let cause = withdrawals[order]?.cause else { continue }
+      // A row after the rejecting line was passed over, never counted.
+      if withdrawn.record <= cause.record {
+        counts.add(withdrawn, sign: -1)
+        reported[order, default: 0] += 1
+      }
+      notTaken(withdrawn)
+      pendingRejects.append(
+        rejection(
+          of: withdrawn, written: batch.written(atRecord: withdrawn.record), code: .orderRejected,
+          message:
+            "web order \(cause.webOrderID) was rejected because line \(cause.lineNumber) was (\(cause.code.rawValue))"
+        ))
+      counts.rejected += 1
+      counts.rejectsByCode[.orderRejected, default: 0] += 1
+    }
+    for (order, withdrawal) in withdrawals where reported[order, default: 0] > withdrawal.heldBack {
+      reportNeedsRewrite = true
+    }
+    withdrawals.removeAll(keepingCapacity: true)
   }
 
   /// Sends the rejects not yet recorded to the ledger.
@@ -196,9 +229,10 @@ struct FileDepositWriter {
       message: message, written: written ?? WrittenLine(deposit))
   }
 
-  /// Records a rejected line; under order atomicity, also takes back what the
-  /// order already deposited from this file and rejects those lines too.
-  private mutating func reject(_ reject: Reject, in batch: DepositBatch, withdrawnAhead: inout Set<Int>) throws {
+  /// Records a rejected line; under order atomicity, also rejects its order:
+  /// its report rows held back are dropped, and what it deposited is taken
+  /// back at the end of the batch.
+  private mutating func reject(_ reject: Reject) {
     let order = LineIdentity.orderKey(reject.webOrderID)
     let rejectsOrder = atomicity == .order && !order.isEmpty && !rejectedInBatch.contains(order)
     pendingRejects.append(reject)
@@ -208,32 +242,13 @@ struct FileDepositWriter {
     anyOrderRejected = true
     rejectedBits.insert(order.utf8)
     rejectedInBatch.insert(order)
-    let withdrawnDeposits = try session.withdrawOrder(order)
     let isPending = pendingCount > 0 && pendingOrder.elementsEqual(order.utf8)
-    let heldBack = isPending ? pendingCount : 0
     if isPending {
+      withdrawals[order] = (reject, pendingCount)
       pendingRows.removeAll(keepingCapacity: true)
       pendingCount = 0
+    } else {
+      withdrawals[order] = (reject, 0)
     }
-    var reported = 0
-    for withdrawn in withdrawnDeposits {
-      if withdrawn.record > reject.record {
-        // A later row of the batch being applied: not counted yet.
-        withdrawnAhead.insert(withdrawn.record)
-      } else {
-        counts.add(withdrawn, sign: -1)
-        reported += 1
-      }
-      notTaken(withdrawn)
-      pendingRejects.append(
-        rejection(
-          of: withdrawn, written: batch.written(atRecord: withdrawn.record), code: .orderRejected,
-          message:
-            "web order \(reject.webOrderID) was rejected because line \(reject.lineNumber) was (\(reject.code.rawValue))"
-        ))
-      counts.rejected += 1
-      counts.rejectsByCode[.orderRejected, default: 0] += 1
-    }
-    if reported > heldBack { reportNeedsRewrite = true }
   }
 }

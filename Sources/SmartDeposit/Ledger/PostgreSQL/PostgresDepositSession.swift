@@ -125,12 +125,12 @@ final class PostgresDepositSession: DepositSession {
     """
   }
 
-  func withdrawOrder(_ orderKey: String) throws -> [Deposit] {
+  func withdrawOrders(_ orderKeys: [String]) throws -> [Deposit] {
     var binds = PostgresBindings()
-    binds.append(orderKey)
+    binds.append(orderKeys)
     binds.append(Int(fileID))
     return try session.query(
-      "DELETE FROM deposits WHERE order_key = $1 AND file_id = $2 RETURNING \(Self.depositColumns)", binds,
+      "DELETE FROM deposits WHERE order_key = ANY($1::text[]) AND file_id = $2 RETURNING \(Self.depositColumns)", binds,
       operation: "depositing \(file.name)"
     ).map(Self.deposit).sorted { $0.record < $1.record }
   }
