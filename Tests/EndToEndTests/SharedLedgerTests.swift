@@ -85,7 +85,7 @@ struct SharedLedgerTests {
   static func isDepositing(_ database: TestDatabase) throws -> Bool {
     try database.sql(
       "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-        + "AND query LIKE '%INSERT INTO deposits%'") != "0"
+        + "AND (query LIKE 'COPY %' OR query LIKE '%SAVEPOINT batch%')") != "0"
   }
 
   static func summaryRuns(_ folder: URL) throws -> [RunRecord] {
@@ -135,7 +135,7 @@ struct SharedLedgerTests {
   @Test func aLostConnectionRollsTheFileBackAndALaterRunCompletesIt() throws {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-shared-\(UUID())")
     defer { try? FileManager.default.removeItem(at: work) }
-    let database = try Self.drop(in: work, lines: 60_000, files: 1, claimTimeout: 1)
+    let database = try Self.drop(in: work, lines: 150_000, files: 1, claimTimeout: 1)
     let (run, _) = try Self.start(in: work, arguments: ["run"])
     // Wait until the run is depositing, then cut every connection it has.
     var depositing = false

@@ -1,3 +1,4 @@
+import NIOCore
 import PostgresNIO
 
 /// One file's transaction on the PostgreSQL ledger: a batch of deposits is
@@ -31,6 +32,58 @@ final class PostgresDepositSession: DepositSession {
 
   func deposit(_ rows: DepositRows) throws -> [DepositOutcome] {
     guard !rows.isEmpty else { return [] }
+    // Most batches are all new lines: one COPY, under a savepoint. Only
+    // when the unique key refuses a row (a line met before, here or by
+    // another runner) is the batch sent again, row by row against the key.
+    try session.query("SAVEPOINT batch", operation: "depositing \(file.name)")
+    do {
+      try session.copy(
+        into: "deposits", columns: Self.copyColumns, data: Self.copyText(rows, fileID: fileID),
+        operation: "depositing \(file.name)")
+      try session.query("RELEASE SAVEPOINT batch", operation: "depositing \(file.name)")
+      return [DepositOutcome](repeating: .deposited, count: rows.count)
+    } catch let error as LedgerError where error.isUniqueViolation {
+      try session.query("ROLLBACK TO SAVEPOINT batch", operation: "depositing \(file.name)")
+      try session.query("RELEASE SAVEPOINT batch", operation: "depositing \(file.name)")
+    }
+    return try depositAgainstKey(rows)
+  }
+
+  /// The columns of a COPY of deposits, in `DepositField` order, then the numbers.
+  static let copyColumns =
+    [
+      "web_order_id", "line_number", "sku", "license_type", "start_date", "smart_account", "virtual_account",
+      "status", "source", "sales_order", "purchase_order", "order_date", "end_customer", "order_key", "line_key",
+    ] + ["quantity", "term_months", "record", "file_id"]
+
+  /// A batch as COPY rows, in `copyColumns` order.
+  static func copyText(_ rows: DepositRows, fileID: Int64) -> NIOCore.ByteBuffer {
+    var text = CopyText(capacity: rows.bytes.count + rows.count * 48)
+    rows.bytes.withUnsafeBytes { bytes in
+      for row in rows.rows {
+        for field in DepositField.allCases {
+          let range = DepositRows.range(field, in: row)
+          // An empty start date is no start date, as the key-checked insert has it.
+          if field == .startDate && range.isEmpty {
+            text.noValue()
+          } else {
+            text.field(UnsafeRawBufferPointer(rebasing: bytes[range]))
+          }
+        }
+        text.field(row.quantity)
+        // A term is 1 to 120 months; 0 stands for none there too.
+        if let term = row.termMonths, term != 0 { text.field(term) } else { text.noValue() }
+        text.field(row.record)
+        text.field(Int(fileID))
+        text.endRow()
+      }
+    }
+    return text.buffer
+  }
+
+  /// A batch of which the key refused a row: each row inserted unless its
+  /// identity is in the ledger, then what it met looked up.
+  private func depositAgainstKey(_ rows: DepositRows) throws -> [DepositOutcome] {
     let textFields: [DepositField] = [
       .webOrderID, .lineNumber, .sku, .licenseType, .startDate, .smartAccount, .virtualAccount, .status, .source,
       .salesOrder, .purchaseOrder, .orderDate, .endCustomer, .orderKey, .lineKey,
@@ -56,23 +109,11 @@ final class PostgresDepositSession: DepositSession {
     binds.append(terms)
     binds.append(records)
     binds.append(Int(fileID))
-    // Most batches are all new lines: a plain insert, under a savepoint.
-    // Only when the unique key refuses a row (a line met before, here or by
-    // another runner) is the batch sent again, row by row against the key.
-    try session.query("SAVEPOINT batch", operation: "depositing \(file.name)")
-    do {
-      try session.query(Self.insertSQL(onConflict: ""), binds, operation: "depositing \(file.name)")
-      try session.query("RELEASE SAVEPOINT batch", operation: "depositing \(file.name)")
-      return [DepositOutcome](repeating: .deposited, count: rows.count)
-    } catch let error as LedgerError where error.isUniqueViolation {
-      try session.query("ROLLBACK TO SAVEPOINT batch", operation: "depositing \(file.name)")
-      try session.query("RELEASE SAVEPOINT batch", operation: "depositing \(file.name)")
-    }
     // Rows go in in file order, so that of two rows of one identity in a
     // batch the first is deposited and the second meets it; the identities
     // deposited come back in that order.
     let inserted = try session.query(
-      Self.insertSQL(onConflict: "ON CONFLICT (order_key, line_key, twin) DO NOTHING RETURNING order_key, line_key"),
+      Self.insertSQL,
       binds, operation: "depositing \(file.name)")
     var outcomes = [DepositOutcome](repeating: .deposited, count: rows.count)
     // Every row deposited: the common case, nothing to match.
@@ -109,9 +150,8 @@ final class PostgresDepositSession: DepositSession {
     return outcomes
   }
 
-  /// A batch's insert, rows in file order, with what follows it.
-  static func insertSQL(onConflict: String) -> String {
-    """
+  /// A batch's insert against the key, rows in file order.
+  static let insertSQL = """
     INSERT INTO deposits(web_order_id, line_number, sku, license_type, start_date, smart_account, virtual_account,
       status, source, sales_order, purchase_order, order_date, end_customer, order_key, line_key, quantity,
       term_months, record, file_id)
@@ -121,9 +161,8 @@ final class PostgresDepositSession: DepositSession {
                   $16::bigint[], $17::bigint[], $18::bigint[])
            WITH ORDINALITY AS x(w, l, s, lt, sd, sa, va, st, so, sls, po, od, ec, ok, lk, q, tm, r, n)
      ORDER BY n
-    \(onConflict)
+    ON CONFLICT (order_key, line_key, twin) DO NOTHING RETURNING order_key, line_key
     """
-  }
 
   func withdrawOrders(_ orderKeys: [String]) throws -> [Deposit] {
     var binds = PostgresBindings()
@@ -135,43 +174,43 @@ final class PostgresDepositSession: DepositSession {
     ).map(Self.deposit).sorted { $0.record < $1.record }
   }
 
+  /// One COPY for the batch's rejects.
   func recordRejects(_ rejects: [Reject]) throws {
     guard !rejects.isEmpty else { return }
-    var binds = PostgresBindings()
-    let identities = rejects.map { LineIdentity(webOrderID: $0.webOrderID, lineNumber: $0.lineNumber) }
-    binds.append(file.runID)
-    binds.append(Int(fileID))
-    binds.append(rejects.map(\.file))
-    binds.append(rejects.map(\.record))
-    binds.append(rejects.map(\.webOrderID))
-    binds.append(rejects.map(\.lineNumber))
-    binds.append(rejects.map(\.code.rawValue))
-    binds.append(rejects.map(\.message))
-    binds.append(rejects.map(\.sku))
-    // -1 stands for no quantity (a quantity is at least 1).
-    binds.append(rejects.map { $0.quantity ?? -1 })
-    binds.append(rejects.map(\.written.smartAccount))
-    binds.append(identities.map(\.order))
-    binds.append(identities.map(\.line))
-    binds.append(rejects.map(\.written.quantity))
-    binds.append(rejects.map(\.written.virtualAccount))
-    binds.append(rejects.map(\.written.purchaseOrder))
-    binds.append(rejects.map(\.written.salesOrder))
-    binds.append(rejects.map(\.written.endCustomer))
-    binds.append(rejects.map(\.written.orderDate))
-    try session.query(
-      """
-      INSERT INTO rejects(run_id, file_id, file, record, web_order_id, line_number, code, message, sku, quantity,
-        smart_account, order_key, line_key, quantity_written, virtual_account, purchase_order, sales_order,
-        end_customer, order_date)
-      SELECT $1, $2, f, r, w, l, c, m, s, NULLIF(q, -1), sa, ok, lk, qw, va, po, so, ec, od
-        FROM unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                    $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-                    $17::text[], $18::text[], $19::text[])
-             WITH ORDINALITY AS x(f, r, w, l, c, m, s, q, sa, ok, lk, qw, va, po, so, ec, od, n)
-       ORDER BY n
-      """, binds, operation: "recording rejects of \(file.name)")
+    var text = CopyText(capacity: rejects.count * 256)
+    for reject in rejects {
+      let identity = LineIdentity(webOrderID: reject.webOrderID, lineNumber: reject.lineNumber)
+      text.field(file.runID)
+      text.field(Int(fileID))
+      text.field(reject.file)
+      text.field(reject.record)
+      text.field(reject.webOrderID)
+      text.field(reject.lineNumber)
+      text.field(reject.code.rawValue)
+      text.field(reject.message)
+      text.field(reject.sku)
+      if let quantity = reject.quantity { text.field(quantity) } else { text.noValue() }
+      text.field(reject.written.smartAccount)
+      text.field(identity.order)
+      text.field(identity.line)
+      text.field(reject.written.quantity)
+      text.field(reject.written.virtualAccount)
+      text.field(reject.written.purchaseOrder)
+      text.field(reject.written.salesOrder)
+      text.field(reject.written.endCustomer)
+      text.field(reject.written.orderDate)
+      text.endRow()
+    }
+    try session.copy(
+      into: "rejects", columns: Self.rejectCopyColumns, data: text.buffer,
+      operation: "recording rejects of \(file.name)")
   }
+
+  static let rejectCopyColumns = [
+    "run_id", "file_id", "file", "record", "web_order_id", "line_number", "code", "message", "sku", "quantity",
+    "smart_account", "order_key", "line_key", "quantity_written", "virtual_account", "purchase_order", "sales_order",
+    "end_customer", "order_date",
+  ]
 
   func rejectedOrders(among orderKeys: Set<String>) throws -> Set<String> {
     var binds = PostgresBindings()

@@ -17,6 +17,9 @@ final class PostgresSession: @unchecked Sendable {
   private let connection: PostgresConnection
   private let logger: Logger
   private let inFlight = InFlightQueries()
+  /// Where the connection's async calls run: its own event loop, never the
+  /// cooperative pool, whose threads may be the very ones waiting here.
+  private let executor: EventLoopTaskExecutor
 
   /// Connects; a server that cannot be reached is a `LedgerError` naming host and port.
   init(location: PostgresLocation) throws {
@@ -47,6 +50,7 @@ final class PostgresSession: @unchecked Sendable {
         path: location.description, operation: "connecting to PostgreSQL at \(location.endpoint)",
         cause: Self.describe(error))
     }
+    executor = EventLoopTaskExecutor(eventLoop: connection.eventLoop)
     let inFlight = inFlight
     connection.closeFuture.whenComplete { _ in inFlight.failAll(ConnectionLost()) }
   }
@@ -67,6 +71,31 @@ final class PostgresSession: @unchecked Sendable {
     }
   }
 
+  /// Streams `data`, rows in COPY's text format, into `columns` of `table`
+  /// with one `COPY … FROM STDIN`: the server parses text, with no arrays
+  /// to decode and unnest.
+  func copy(into table: String, columns: [String], data: NIOCore.ByteBuffer, operation: String) throws {
+    do {
+      guard !connection.isClosed else { throw ConnectionLost() }
+      let promise = connection.eventLoop.makePromise(of: Void.self)
+      let connection = connection
+      let logger = logger
+      Task(executorPreference: executor) {
+        do {
+          try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+            try await writer.write(data)
+          }
+          promise.succeed()
+        } catch {
+          promise.fail(error)
+        }
+      }
+      try untilClosed(promise.futureResult).wait()
+    } catch {
+      throw wrap(error, operation: operation)
+    }
+  }
+
   /// The connection closed under a query (the server went away, or an
   /// administrator ended the session).
   struct ConnectionLost: Error, CustomStringConvertible {
@@ -77,9 +106,9 @@ final class PostgresSession: @unchecked Sendable {
   /// as the server drops the connection must not wait forever. One callback
   /// on the connection's close fails whatever is in flight then; a callback
   /// per query would keep every result alive until the connection closed.
-  private func untilClosed(_ future: EventLoopFuture<PostgresQueryResult>) -> EventLoopFuture<PostgresQueryResult> {
-    let promise = future.eventLoop.makePromise(of: PostgresQueryResult.self)
-    guard let id = inFlight.add(promise) else {
+  private func untilClosed<Value: Sendable>(_ future: EventLoopFuture<Value>) -> EventLoopFuture<Value> {
+    let promise = future.eventLoop.makePromise(of: Value.self)
+    guard let id = inFlight.add({ promise.fail($0) }) else {
       promise.fail(ConnectionLost())
       return promise.futureResult
     }
@@ -142,17 +171,17 @@ final class PostgresSession: @unchecked Sendable {
 private final class InFlightQueries: @unchecked Sendable {
   // @unchecked: every field is read and written under `lock`.
   private let lock = NSLock()
-  private var promises: [Int: EventLoopPromise<PostgresQueryResult>] = [:]
+  private var promises: [Int: @Sendable (Error) -> Void] = [:]
   private var next = 0
   private var closed = false
 
   /// Registers a promise; nil once the connection has closed.
-  func add(_ promise: EventLoopPromise<PostgresQueryResult>) -> Int? {
+  func add(_ fail: @escaping @Sendable (Error) -> Void) -> Int? {
     lock.lock()
     defer { lock.unlock() }
     guard !closed else { return nil }
     next += 1
-    promises[next] = promise
+    promises[next] = fail
     return next
   }
 
@@ -169,7 +198,19 @@ private final class InFlightQueries: @unchecked Sendable {
     let pending = promises.values
     promises.removeAll()
     lock.unlock()
-    for promise in pending { promise.fail(error) }
+    for fail in pending { fail(error) }
+  }
+}
+
+/// Runs a task's jobs on an event loop.
+private final class EventLoopTaskExecutor: TaskExecutor {
+  let eventLoop: any EventLoop
+
+  init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+  func enqueue(_ job: consuming ExecutorJob) {
+    let job = UnownedJob(job)
+    eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
   }
 }
 
