@@ -35,16 +35,17 @@ final class PostgresDepositSession: DepositSession {
     // Most batches are all new lines: one COPY, under a savepoint. Only
     // when the unique key refuses a row (a line met before, here or by
     // another runner) is the batch sent again, row by row against the key.
-    try session.query("SAVEPOINT batch", operation: "depositing \(file.name)")
+    // The savepoint's statements are sent without waiting for them.
+    try session.send("SAVEPOINT batch", operation: "depositing \(file.name)")
     do {
       try session.copy(
         into: "deposits", columns: Self.copyColumns, data: Self.copyText(rows, fileID: fileID),
         operation: "depositing \(file.name)")
-      try session.query("RELEASE SAVEPOINT batch", operation: "depositing \(file.name)")
+      try session.send("RELEASE SAVEPOINT batch", operation: "depositing \(file.name)")
       return [DepositOutcome](repeating: .deposited, count: rows.count)
     } catch let error as LedgerError where error.isUniqueViolation {
-      try session.query("ROLLBACK TO SAVEPOINT batch", operation: "depositing \(file.name)")
-      try session.query("RELEASE SAVEPOINT batch", operation: "depositing \(file.name)")
+      try session.send("ROLLBACK TO SAVEPOINT batch", operation: "depositing \(file.name)")
+      try session.send("RELEASE SAVEPOINT batch", operation: "depositing \(file.name)")
     }
     return try depositAgainstKey(rows)
   }
@@ -174,7 +175,7 @@ final class PostgresDepositSession: DepositSession {
     ).map(Self.deposit).sorted { $0.record < $1.record }
   }
 
-  /// One COPY for the batch's rejects.
+  /// One COPY for the batch's rejects, not waited for.
   func recordRejects(_ rejects: [Reject]) throws {
     guard !rejects.isEmpty else { return }
     var text = CopyText(capacity: rejects.count * 256)
@@ -201,8 +202,9 @@ final class PostgresDepositSession: DepositSession {
       text.field(reject.written.orderDate)
       text.endRow()
     }
+    // Nothing waits for the rejects: the next call that does finds them in.
     try session.copy(
-      into: "rejects", columns: Self.rejectCopyColumns, data: text.buffer,
+      into: "rejects", columns: Self.rejectCopyColumns, data: text.buffer, waits: false,
       operation: "recording rejects of \(file.name)")
   }
 
@@ -314,25 +316,35 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func depositsOfThisFile(_ body: (Deposit) throws -> Void) throws {
-    var binds = PostgresBindings()
-    binds.append(Int(fileID))
-    for row in try session.query(
-      "SELECT \(Self.depositColumns) FROM deposits WHERE file_id = $1 ORDER BY record", binds,
-      operation: "reading the deposits of \(file.name)")
-    {
-      try body(try Self.deposit(row))
-    }
+    try forEachRow(
+      "SELECT \(Self.depositColumns) FROM deposits WHERE file_id = \(fileID) ORDER BY record",
+      operation: "reading the deposits of \(file.name)"
+    ) { try body(try Self.deposit($0)) }
   }
 
   func rejectsOfThisFile(_ body: (Reject) throws -> Void) throws {
-    var binds = PostgresBindings()
-    binds.append(Int(fileID))
-    for row in try session.query(
-      "SELECT \(LedgerQueries.rejectColumns) FROM rejects WHERE file_id = $1 ORDER BY record, id", binds,
-      operation: "reading the rejects of \(file.name)")
-    {
-      try body(try Self.reject(row))
+    try forEachRow(
+      "SELECT \(LedgerQueries.rejectColumns) FROM rejects WHERE file_id = \(fileID) ORDER BY record, id",
+      operation: "reading the rejects of \(file.name)"
+    ) { try body(try Self.reject($0)) }
+  }
+
+  /// The rows of `sql` (no parameters), 2,048 at a time through a cursor
+  /// in the file's transaction: a file may have a million of them.
+  private func forEachRow(_ sql: String, operation: String, _ body: (PostgresRow) throws -> Void) throws {
+    let cursor = "smartdeposit_file_rows"
+    try session.send("DECLARE \(cursor) NO SCROLL CURSOR FOR \(sql)", operation: operation)
+    do {
+      while true {
+        let rows = try session.query("FETCH 2048 FROM \(cursor)", operation: operation)
+        for row in rows { try body(row) }
+        if rows.count < 2048 { break }
+      }
+    } catch {
+      try? session.send("CLOSE \(cursor)", operation: operation)
+      throw error
     }
+    try session.send("CLOSE \(cursor)", operation: operation)
   }
 
   /// A reject from a row of `LedgerQueries.rejectColumns`.

@@ -19,8 +19,10 @@ public final class PostgresLedger: Ledger {
 
   public var location: String { postgres.description }
   public var coordination: RunCoordination { .fileClaims(timeoutSeconds: postgres.claimTimeoutSeconds) }
-  /// A round trip per batch: larger batches.
-  public var batchSize: Int { 4096 }
+  /// A round trip per batch (a batch is one COPY, its savepoint sent
+  /// without waiting): twice SQLite's batch. 4,096 was no faster on the
+  /// 1M-line drop and held 80 MiB, over the budget; 2,048 held 65-69 MiB.
+  public var batchSize: Int { 1024 }
 
   /// Connects and brings the schema up to date. Without `createSchema`, a
   /// database with no ledger in it calls `missing` (which throws) instead

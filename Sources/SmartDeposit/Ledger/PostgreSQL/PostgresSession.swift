@@ -64,17 +64,37 @@ final class PostgresSession: @unchecked Sendable {
   func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings(), operation: String) throws -> [PostgresRow] {
     do {
       guard !connection.isClosed else { throw ConnectionLost() }
-      let result = connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-      return try untilClosed(result).wait().rows
+      let result = untilClosed(connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
+      try confirmSent()
+      return try result.wait().rows
     } catch {
       throw wrap(error, operation: operation)
     }
   }
 
+  /// Statements sent without waiting for them, in the order sent.
+  private var unconfirmed: [EventLoopFuture<Void>] = []
+
+  /// Sends a statement whose result nothing needs (a savepoint, say) and
+  /// goes on: the server runs statements in the order they come, so the
+  /// next call that waits finds it done, and fails with its error if it failed.
+  func send(_ sql: String, operation: String) throws {
+    guard !connection.isClosed else { throw wrap(ConnectionLost(), operation: operation) }
+    unconfirmed.append(untilClosed(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)).map { _ in })
+  }
+
+  /// Waits for the statements sent before; the first that failed is the error.
+  private func confirmSent() throws {
+    defer { unconfirmed.removeAll(keepingCapacity: true) }
+    for statement in unconfirmed { try statement.wait() }
+  }
+
   /// Streams `data`, rows in COPY's text format, into `columns` of `table`
   /// with one `COPY … FROM STDIN`: the server parses text, with no arrays
-  /// to decode and unnest.
-  func copy(into table: String, columns: [String], data: NIOCore.ByteBuffer, operation: String) throws {
+  /// to decode and unnest. Unless `waits`, it is sent as `send` sends.
+  func copy(
+    into table: String, columns: [String], data: NIOCore.ByteBuffer, waits: Bool = true, operation: String
+  ) throws {
     do {
       guard !connection.isClosed else { throw ConnectionLost() }
       let promise = connection.eventLoop.makePromise(of: Void.self)
@@ -90,7 +110,13 @@ final class PostgresSession: @unchecked Sendable {
           promise.fail(error)
         }
       }
-      try untilClosed(promise.futureResult).wait()
+      let done = untilClosed(promise.futureResult)
+      guard waits else {
+        unconfirmed.append(done)
+        return
+      }
+      try confirmSent()
+      try done.wait()
     } catch {
       throw wrap(error, operation: operation)
     }
