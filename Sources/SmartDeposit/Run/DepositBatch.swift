@@ -160,8 +160,8 @@ struct AccountTotals: Sendable {
 
   mutating func flush() {
     guard let current = running else { return }
-    totals[current.key, default: AccountQuantities()].available += current.quantities.available
-    totals[current.key, default: AccountQuantities()].held += current.quantities.held
+    // One look-up: accounts change from one order to the next.
+    totals[current.key, default: AccountQuantities()].add(current.quantities)
     running = nil
   }
 
