@@ -205,12 +205,16 @@ struct FileDepositWriter {
     guard atomicity == .order, anyOrderRejected else { return [] }
     var candidates: Set<String> = []
     for event in batch.events {
-      let key: String
       switch event {
-      case .reject(let reject): key = LineIdentity.orderKey(reject.webOrderID)
-      case .deposit(let index): key = batch.rows.string(.orderKey, at: index)
+      case .reject(let reject):
+        let key = LineIdentity.orderKey(reject.webOrderID)
+        if !key.isEmpty, rejectedBits.mayContain(key.utf8) { candidates.insert(key) }
+      case .deposit(let index):
+        // The key's bytes in place: a text only for the few the filter cannot rule out.
+        if batch.rows.withBytes(.orderKey, at: index, { !$0.isEmpty && rejectedBits.mayContain($0) }) {
+          candidates.insert(batch.rows.string(.orderKey, at: index))
+        }
       }
-      if !key.isEmpty, rejectedBits.mayContain(key.utf8) { candidates.insert(key) }
     }
     return candidates.isEmpty ? [] : try session.rejectedOrders(among: candidates)
   }
