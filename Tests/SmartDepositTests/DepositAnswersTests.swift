@@ -1,0 +1,51 @@
+import Foundation
+import SmartDepositTestSupport
+import Testing
+
+@testable import SmartDeposit
+
+/// A file whose batches a backend takes as deposited before the ledger has
+/// answered (PostgreSQL) ends exactly as one answered batch by batch
+/// (SQLite), also when the ledger already holds some of its lines.
+@Suite("Deposits answered ahead")
+struct DepositAnswersTests {
+  static let lines = 3_000
+
+  static func file(_ orders: [(order: Int, quantity: Int)]) -> String {
+    csvHeader + "\n"
+      + orders.map { GroupCommitTests.line($0.order, quantity: "\($0.quantity)") }.joined(separator: "\n") + "\n"
+  }
+
+  @Test(arguments: Backend.tested)
+  func aFileWithLinesTheLedgerHoldsEndsAsIfAnsweredBatchByBatch(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
+    let first = (0..<Self.lines).map { (order: 100_000 + $0, quantity: 2) }
+    try drop.drop("first.csv", Self.file(first))
+    let run = try drop.run()
+    #expect(run.summary.lines.deposited == Self.lines)
+
+    // New lines, and in the third batch and beyond one line deposited
+    // before (the same content) and one that conflicts with a line
+    // deposited before (another quantity).
+    var second = (0..<Self.lines).map { (order: 200_000 + $0, quantity: 3) }
+    second[2_500] = first[10]
+    second[2_800] = (order: first[20].order, quantity: 9)
+    try drop.drop("second.csv", Self.file(second))
+    let again = try drop.run()
+    #expect(again.summary.files.processed == 1)
+    #expect(again.summary.lines.read == Self.lines)
+    #expect(again.summary.lines.deposited == Self.lines - 2)
+    #expect(again.summary.lines.duplicate == 1)
+    #expect(again.summary.lines.rejected == 1)
+    #expect(again.summary.rejectsByCode == ["conflicting-line": 1])
+    #expect(try drop.ledger().depositCount() == 2 * Self.lines - 2)
+    #expect(try drop.ledger().balances().map(\.available) == [Self.lines * 2 + (Self.lines - 2) * 3])
+
+    // The reports list each line once: nothing of a first try is left.
+    let deposits = try drop.report(again, "deposits.csv").dropFirst().filter { $0.count > 1 }
+    #expect(deposits.count == Self.lines - 2)
+    #expect(Set(deposits.map { $0[2] }).count == Self.lines - 2)
+    let rejects = try drop.report(again, "rejects.csv").dropFirst().filter { $0.count > 1 }
+    #expect(rejects.count == 1)
+  }
+}
