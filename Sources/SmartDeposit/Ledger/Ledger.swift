@@ -321,28 +321,6 @@ public struct RegistrySyncResult: Sendable, Equatable {
   public init() {}
 }
 
-/// When a file's deposits learn their outcomes.
-public enum DepositAnswers: Sendable, Equatable {
-  /// Each batch's outcomes as the ledger gives them, duplicates and
-  /// conflicts found batch by batch.
-  case perBatch
-  /// Each batch taken as deposited, the ledger's answer checked later in
-  /// the file's transaction: a backend a round trip away works on while the
-  /// server inserts. Where the ledger refuses a row (a line it holds
-  /// already), the call that finds it throws `DepositsRefused` and nothing
-  /// of the file is committed; the file is then taken again `perBatch`.
-  /// A backend that gains nothing from it answers per batch.
-  case ahead
-}
-
-/// The ledger refused a row of a file whose deposits were answered ahead
-/// (`DepositAnswers.ahead`): a line met before. Nothing of the file was
-/// committed.
-public struct DepositsRefused: Error, Sendable, CustomStringConvertible {
-  public var file: String
-  public var description: String { "\(file): the ledger already holds a line of it" }
-}
-
 /// The work a file does inside its one ledger transaction.
 ///
 /// Shaped for a ledger across a network: deposits and rejects go in by the
@@ -432,9 +410,7 @@ public protocol Ledger: AnyObject {
   /// deposits and its record commit together when `body` returns, and
   /// neither does when it throws. Throws `LedgerError.duplicateFile` when a
   /// file of the same content was committed meanwhile (by another runner).
-  func inFileTransaction<T>(
-    _ file: FileRecord, answers: DepositAnswers, _ body: (DepositSession) throws -> T
-  ) throws -> T
+  func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T
   /// Whether several files may commit in one transaction (a group commit):
   /// one sync to disk for many small files instead of one each. Not where
   /// runners side by side must see each file committed on its own.

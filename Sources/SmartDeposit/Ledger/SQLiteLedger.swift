@@ -447,10 +447,7 @@ public final class SQLiteLedger: Ledger {
   /// and the check was a lookup in `files` per deposited line, 12% of the
   /// insert's time (1M rows through the sqlite3 shell: 1.45 s with it,
   /// 1.27 s without).
-  /// In-process, a batch's answer costs no round trip: always per batch.
-  public func inFileTransaction<T>(
-    _ file: FileRecord, answers: DepositAnswers, _ body: (DepositSession) throws -> T
-  ) throws -> T {
+  public func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T {
     try write("depositing \(file.name)", checkingForeignKeys: false) { db in
       let session = try SQLiteDepositSession(db: db, file: file)
       return try body(session)

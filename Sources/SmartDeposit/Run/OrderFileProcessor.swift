@@ -69,19 +69,9 @@ public struct OrderFileProcessor: Sendable {
     let formatter = DepositRowFormatter(runID: runID, file: file.name)
     try report?.beginFile()
     do {
-      do {
-        return try ledger.inFileTransaction(record, answers: .ahead) { session in
-          try deposit(
-            file, sha256: sha256, formatter: formatter, session: session, report: report, prepared: prepared)
-        }
-      } catch is DepositsRefused {
-        // A line the ledger holds already: the file again from its start,
-        // each batch answered by the ledger.
-        try report?.discardFile()
-        try report?.beginFile()
-        return try ledger.inFileTransaction(record, answers: .perBatch) { session in
-          try deposit(file, sha256: sha256, formatter: formatter, session: session, report: report, prepared: nil)
-        }
+      return try ledger.inFileTransaction(record) { session in
+        try deposit(
+          file, sha256: sha256, formatter: formatter, session: session, report: report, prepared: prepared)
       }
     } catch {
       try? report?.discardFile()

@@ -42,7 +42,7 @@ public struct TransferProcessor {
     _ file: InboxFile, sha256: String, record: FileRecord, validator: TransferValidator, ledger: Ledger,
     report: ReportSink?
   ) throws -> TransferCounts {
-    try ledger.inFileTransaction(record, answers: .perBatch) { session in
+    try ledger.inFileTransaction(record) { session in
       let reader = try TransferReader(path: file.path, displayName: file.name, limits: limits)
       var counts = TransferCounts()
       // A transfer row's reject shows the quantity and the target account it named.

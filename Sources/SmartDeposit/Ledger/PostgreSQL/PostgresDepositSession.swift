@@ -2,32 +2,18 @@ import NIOCore
 import PostgresNIO
 
 /// One file's transaction on the PostgreSQL ledger: a batch of deposits is
-/// one COPY. Answered ahead (`DepositAnswers.ahead`), a batch is sent and
-/// taken as deposited while the server inserts it; per batch, it goes in
-/// under a savepoint, and where the key refuses a row the batch is sent
-/// again as one `INSERT … ON CONFLICT DO NOTHING RETURNING` plus one look-up
-/// of what the ledger already holds for the rows it did not insert.
+/// one `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING`
+/// (one round trip), plus one look-up of what the ledger already holds for
+/// the rows it did not insert (only when there are any).
 final class PostgresDepositSession: DepositSession {
   private let session: PostgresSession
   let fileID: Int64
   private let file: FileRecord
-  private let answers: DepositAnswers
 
-  init(session: PostgresSession, fileID: Int64, file: FileRecord, answers: DepositAnswers) {
+  init(session: PostgresSession, fileID: Int64, file: FileRecord) {
     self.session = session
     self.fileID = fileID
     self.file = file
-    self.answers = answers
-  }
-
-  /// Waits for what was sent ahead, all but the last `leaving` statements:
-  /// a row the key refused there is `DepositsRefused`.
-  private func confirmAhead(leaving: Int = 0) throws {
-    do {
-      try session.confirm(leaving: leaving, operation: "depositing \(file.name)")
-    } catch let error as LedgerError where error.isUniqueViolation && answers == .ahead {
-      throw DepositsRefused(file: file.name)
-    }
   }
 
   static let depositColumns = LedgerQueries.depositColumns
@@ -46,14 +32,6 @@ final class PostgresDepositSession: DepositSession {
 
   func deposit(_ rows: DepositRows) throws -> [DepositOutcome] {
     guard !rows.isEmpty else { return [] }
-    if answers == .ahead {
-      // At most this batch and the one before it in flight.
-      try confirmAhead(leaving: 1)
-      try session.copy(
-        into: "deposits", columns: Self.copyColumns, data: Self.copyText(rows, fileID: fileID), waits: false,
-        operation: "depositing \(file.name)")
-      return [DepositOutcome](repeating: .deposited, count: rows.count)
-    }
     // Most batches are all new lines: one COPY, under a savepoint. Only
     // when the unique key refuses a row (a line met before, here or by
     // another runner) is the batch sent again, row by row against the key.
@@ -188,7 +166,6 @@ final class PostgresDepositSession: DepositSession {
     """
 
   func withdrawOrders(_ orderKeys: [String]) throws -> [Deposit] {
-    try confirmAhead()
     var binds = PostgresBindings()
     binds.append(orderKeys)
     binds.append(Int(fileID))
@@ -238,7 +215,6 @@ final class PostgresDepositSession: DepositSession {
   ]
 
   func rejectedOrders(among orderKeys: Set<String>) throws -> Set<String> {
-    try confirmAhead()
     var binds = PostgresBindings()
     binds.append(Int(fileID))
     binds.append(Array(orderKeys))
@@ -256,7 +232,6 @@ final class PostgresDepositSession: DepositSession {
   /// another runner committed meanwhile makes this a duplicate, and the
   /// whole transaction is rolled back.
   func finish(_ totals: FileTotals, sha256: String) throws {
-    try confirmAhead()
     var binds = PostgresBindings()
     binds.append(totals.lines)
     binds.append(totals.rejected)
@@ -275,7 +250,6 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func heldDeposit(_ identity: LineIdentity) throws -> (deposit: Deposit, remaining: Int)? {
-    try confirmAhead()
     var binds = PostgresBindings()
     binds.append(identity.order)
     binds.append(identity.line)
@@ -296,7 +270,6 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func transfer(source: String, transferID: String) throws -> Transfer? {
-    try confirmAhead()
     var binds = PostgresBindings()
     binds.append(source)
     binds.append(transferID)
@@ -317,7 +290,6 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func applyTransfer(_ transfer: Transfer) throws {
-    try confirmAhead()
     var binds = PostgresBindings()
     binds.append(transfer.transferID)
     binds.append(transfer.source)
@@ -360,7 +332,6 @@ final class PostgresDepositSession: DepositSession {
   /// The rows of `sql` (no parameters), 2,048 at a time through a cursor
   /// in the file's transaction: a file may have a million of them.
   private func forEachRow(_ sql: String, operation: String, _ body: (PostgresRow) throws -> Void) throws {
-    try confirmAhead()
     let cursor = "smartdeposit_file_rows"
     try session.send("DECLARE \(cursor) NO SCROLL CURSOR FOR \(sql)", operation: operation)
     do {

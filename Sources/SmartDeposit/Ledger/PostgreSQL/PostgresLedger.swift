@@ -476,12 +476,10 @@ public final class PostgresLedger: Ledger {
     return Int64(id)
   }
 
-  public func inFileTransaction<T>(
-    _ file: FileRecord, answers: DepositAnswers, _ body: (DepositSession) throws -> T
-  ) throws -> T {
+  public func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T {
     try transaction("depositing \(file.name)") {
       let fileID = try insertFile(file)
-      let deposits = PostgresDepositSession(session: session, fileID: fileID, file: file, answers: answers)
+      let deposits = PostgresDepositSession(session: session, fileID: fileID, file: file)
       return try body(deposits)
     }
   }

@@ -89,22 +89,6 @@ final class PostgresSession: @unchecked Sendable {
     for statement in unconfirmed { try statement.wait() }
   }
 
-  /// Waits for the statements sent without waiting, all but the last
-  /// `leaving` of them; the first that failed is the error.
-  func confirm(leaving: Int = 0, operation: String) throws {
-    let count = unconfirmed.count - leaving
-    guard count > 0 else { return }
-    let waited = unconfirmed.prefix(count)
-    unconfirmed.removeFirst(count)
-    do {
-      for statement in waited { try statement.wait() }
-    } catch {
-      // The transaction failed with it: what was sent after it fails too.
-      unconfirmed.removeAll()
-      throw wrap(error, operation: operation)
-    }
-  }
-
   /// Streams `data`, rows in COPY's text format, into `columns` of `table`
   /// with one `COPY … FROM STDIN`: the server parses text, with no arrays
   /// to decode and unnest. Unless `waits`, it is sent as `send` sends.

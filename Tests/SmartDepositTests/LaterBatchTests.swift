@@ -4,11 +4,11 @@ import Testing
 
 @testable import SmartDeposit
 
-/// A file whose batches a backend takes as deposited before the ledger has
-/// answered (PostgreSQL) ends exactly as one answered batch by batch
-/// (SQLite), also when the ledger already holds some of its lines.
-@Suite("Deposits answered ahead")
-struct DepositAnswersTests {
+/// A batch, past a file's first, with lines the ledger holds already: on
+/// PostgreSQL its COPY is refused and the batch goes in again against the
+/// key; the file ends as on SQLite, every count and report row once.
+@Suite("Lines met before, in a later batch")
+struct LaterBatchTests {
   static let lines = 3_000
 
   static func file(_ orders: [(order: Int, quantity: Int)]) -> String {
