@@ -247,12 +247,10 @@ struct FileDepositWriter {
     rejectedBits.insert(order.utf8)
     rejectedInBatch.insert(order)
     let isPending = pendingCount > 0 && pendingOrder.elementsEqual(order.utf8)
+    withdrawals[order] = (reject, isPending ? pendingCount : 0)
     if isPending {
-      withdrawals[order] = (reject, pendingCount)
       pendingRows.removeAll(keepingCapacity: true)
       pendingCount = 0
-    } else {
-      withdrawals[order] = (reject, 0)
     }
   }
 }

@@ -9,8 +9,6 @@ struct CopyText {
 
   init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
-  var isEmpty: Bool { bytes.isEmpty }
-
   /// The rows, as the connection sends them.
   var buffer: NIOCore.ByteBuffer { NIOCore.ByteBuffer(bytes: bytes) }
 

@@ -85,10 +85,8 @@ final class PostgresDepositSession: DepositSession {
   /// A batch of which the key refused a row: each row inserted unless its
   /// identity is in the ledger, then what it met looked up.
   private func depositAgainstKey(_ rows: DepositRows) throws -> [DepositOutcome] {
-    let textFields: [DepositField] = [
-      .webOrderID, .lineNumber, .sku, .licenseType, .startDate, .smartAccount, .virtualAccount, .status, .source,
-      .salesOrder, .purchaseOrder, .orderDate, .endCustomer, .orderKey, .lineKey,
-    ]
+    // The text fields in `copyColumns` order, then the numbers.
+    let textFields = DepositField.allCases
     var texts = [[String]](repeating: [], count: textFields.count)
     for column in texts.indices { texts[column].reserveCapacity(rows.count) }
     var quantities: [Int] = []
@@ -153,9 +151,7 @@ final class PostgresDepositSession: DepositSession {
 
   /// A batch's insert against the key, rows in file order.
   static let insertSQL = """
-    INSERT INTO deposits(web_order_id, line_number, sku, license_type, start_date, smart_account, virtual_account,
-      status, source, sales_order, purchase_order, order_date, end_customer, order_key, line_key, quantity,
-      term_months, record, file_id)
+    INSERT INTO deposits(\(copyColumns.joined(separator: ", ")))
     SELECT w, l, s, lt, NULLIF(sd, ''), sa, va, st, so, sls, po, od, ec, ok, lk, q, NULLIF(tm, 0), r, $19
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                   $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
@@ -333,16 +329,12 @@ final class PostgresDepositSession: DepositSession {
   /// in the file's transaction: a file may have a million of them.
   private func forEachRow(_ sql: String, operation: String, _ body: (PostgresRow) throws -> Void) throws {
     let cursor = "smartdeposit_file_rows"
+    // Should `body` throw, the file's transaction ends, and the cursor with it.
     try session.send("DECLARE \(cursor) NO SCROLL CURSOR FOR \(sql)", operation: operation)
-    do {
-      while true {
-        let rows = try session.query("FETCH 2048 FROM \(cursor)", operation: operation)
-        for row in rows { try body(row) }
-        if rows.count < 2048 { break }
-      }
-    } catch {
-      try? session.send("CLOSE \(cursor)", operation: operation)
-      throw error
+    while true {
+      let rows = try session.query("FETCH 2048 FROM \(cursor)", operation: operation)
+      for row in rows { try body(row) }
+      if rows.count < 2048 { break }
     }
     try session.send("CLOSE \(cursor)", operation: operation)
   }

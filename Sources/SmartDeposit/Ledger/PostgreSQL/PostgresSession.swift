@@ -17,6 +17,8 @@ final class PostgresSession: @unchecked Sendable {
   private let connection: PostgresConnection
   private let logger: Logger
   private let inFlight = InFlightQueries()
+  /// Statements sent without waiting for them, in the order sent.
+  private var unconfirmed: [EventLoopFuture<Void>] = []
   /// Where the connection's async calls run: its own event loop, never the
   /// cooperative pool, whose threads may be the very ones waiting here.
   private let executor: EventLoopTaskExecutor
@@ -71,9 +73,6 @@ final class PostgresSession: @unchecked Sendable {
       throw wrap(error, operation: operation)
     }
   }
-
-  /// Statements sent without waiting for them, in the order sent.
-  private var unconfirmed: [EventLoopFuture<Void>] = []
 
   /// Sends a statement whose result nothing needs (a savepoint, say) and
   /// goes on: the server runs statements in the order they come, so the
