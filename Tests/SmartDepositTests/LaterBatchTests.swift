@@ -48,4 +48,30 @@ struct LaterBatchTests {
     let rejects = try drop.report(again, "rejects.csv").dropFirst().filter { $0.count > 1 }
     #expect(rejects.count == 1)
   }
+
+  /// A file that repeats its own lines in the middle of a long run of new
+  /// ones: the same content again is a duplicate, other content a conflict
+  /// that rejects its order (the order's other line included); every other
+  /// line of the run is deposited once, on either backend.
+  @Test(arguments: Backend.tested)
+  func aFileRepeatingItsOwnLinesAmongNewOnesDepositsEachOnce(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
+    var lines = (0..<300).map { GroupCommitTests.line(300_000 + $0, quantity: "4") }
+    lines[70] = lines[65]
+    lines[71] = GroupCommitTests.line(300_066, quantity: "9")
+    lines[200] = lines[199]
+    try drop.drop("repeats.csv", csvHeader + "\n" + lines.joined(separator: "\n") + "\n")
+    let run = try drop.run()
+    #expect(run.summary.lines.read == 300)
+    #expect(run.summary.lines.duplicate == 2)
+    #expect(run.summary.rejectsByCode == ["conflicting-line": 1, "order-rejected": 1])
+    // 300 lines, three of them repeats: 297 identities, one of them
+    // withdrawn with its order.
+    #expect(run.summary.lines.deposited == 296)
+    #expect(try drop.ledger().depositCount() == 296)
+    #expect(try drop.ledger().balances().map(\.available) == [296 * 4])
+    let deposits = try drop.report(run, "deposits.csv").dropFirst().filter { $0.count > 1 }
+    #expect(deposits.count == 296)
+    #expect(Set(deposits.map { $0[2] }).count == 296)
+  }
 }
