@@ -104,4 +104,16 @@ struct ReportTests {
     #expect(fresh.reconciles)
     #expect(fresh.lines.count == 2)
   }
+
+  @Test(arguments: [
+    ("Acme & Sons <EMEA>", "Acme &amp; Sons &lt;EMEA&gt;"),
+    ("say \"hi\" it's", "say &quot;hi&quot; it&#39;s"),
+    ("Société Générale – Paris", "Société Générale – Paris"),
+    // A combining mark after a special character is still escaped.
+    ("&\u{301}<\u{301}", "&amp;\u{301}&lt;\u{301}"),
+    ("C9300-DNA-E-24-3Y", "C9300-DNA-E-24-3Y"),
+  ])
+  func htmlEscapesTheFiveSpecialCharactersAndNothingElse(text: String, escaped: String) {
+    #expect(HTML.escape(text) == escaped)
+  }
 }

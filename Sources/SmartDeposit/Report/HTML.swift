@@ -2,19 +2,25 @@
 public enum HTML {
   /// Escapes text for an element body or a quoted attribute.
   public static func escape(_ text: String) -> String {
-    var result = ""
-    result.reserveCapacity(text.utf8.count)
-    for character in text {
-      switch character {
-      case "&": result += "&amp;"
-      case "<": result += "&lt;"
-      case ">": result += "&gt;"
-      case "\"": result += "&quot;"
-      case "'": result += "&#39;"
-      default: result.append(character)
+    // Byte by byte: the five characters are ASCII, so no UTF-8 sequence can
+    // hold one, and most texts (ids, SKUs, accounts) have none at all.
+    func special(_ byte: UInt8) -> Bool {
+      byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27
+    }
+    guard text.utf8.contains(where: special) else { return text }
+    var result: [UInt8] = []
+    result.reserveCapacity(text.utf8.count + 16)
+    for byte in text.utf8 {
+      switch byte {
+      case 0x26: result.append(contentsOf: "&amp;".utf8)
+      case 0x3C: result.append(contentsOf: "&lt;".utf8)
+      case 0x3E: result.append(contentsOf: "&gt;".utf8)
+      case 0x22: result.append(contentsOf: "&quot;".utf8)
+      case 0x27: result.append(contentsOf: "&#39;".utf8)
+      default: result.append(byte)
       }
     }
-    return result
+    return String(decoding: result, as: UTF8.self)
   }
 
   /// A complete page with the house stylesheet; no external assets.
