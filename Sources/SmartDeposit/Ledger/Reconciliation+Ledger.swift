@@ -149,10 +149,12 @@ struct SQLiteCursors: LedgerCursors {
 final class SQLiteCursor: LedgerCursor, LedgerRow {
   private let statement: Statement
   private let handle: OpaquePointer
-  private let sql: String
+  /// The query's text, for an error message; read from SQLite when not
+  /// given (GRDB's `Statement.sql` rebuilds it on every call).
+  private let sql: String?
   private var done = false
 
-  init(_ statement: Statement, sql: String) {
+  init(_ statement: Statement, sql: String? = nil) {
     self.statement = statement
     handle = statement.sqliteStatement
     self.sql = sql
@@ -171,7 +173,9 @@ final class SQLiteCursor: LedgerCursor, LedgerRow {
     case let code:
       done = true
       let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
-      throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: code), message: message,
+        sql: sql ?? sqlite3_sql(handle).map { String(cString: $0) })
     }
   }
 

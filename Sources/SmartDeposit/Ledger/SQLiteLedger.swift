@@ -520,7 +520,8 @@ final class SQLiteDepositSession: DepositSession {
     self.db = db
     fileID = try SQLiteLedger.insertFile(file, db: db)
     runID = file.runID
-    insertStatement = try db.cachedStatement(sql: Self.insertSQL(rows: 1) + " ON CONFLICT(order_key, line_key, twin) DO NOTHING")
+    insertStatement = try db.cachedStatement(
+      sql: Self.insertSQL(rows: 1) + " ON CONFLICT(order_key, line_key, twin) DO NOTHING")
     insertRows = try Self.rowsPerInsert.map { try db.cachedStatement(sql: Self.insertSQL(rows: $0)) }
     findExisting = try db.cachedStatement(
       sql: "SELECT \(Self.depositColumns) FROM deposits WHERE order_key = ? AND line_key = ? AND twin = 0")
@@ -671,11 +672,9 @@ final class SQLiteDepositSession: DepositSession {
     }
     wroteToWal(1)
     if sqlite3_changes(db.sqliteConnection) == 1 { return .deposited }
-    let deposit = rows.deposit(at: index)
-    let arguments: StatementArguments = [rows.string(.orderKey, at: index), rows.string(.lineKey, at: index)]
-    guard let existing = try Row.fetchOne(findExisting, arguments: arguments) else { return .deposited }
-    let stored = Self.deposit(from: existing)
-    return stored.hasSameContent(as: deposit) ? .duplicate : .conflicting(existing: stored)
+    let identity = LineIdentity(orderKey: rows.string(.orderKey, at: index), lineKey: rows.string(.lineKey, at: index))
+    guard let stored = try storedDeposit(identity) else { return .deposited }
+    return stored.hasSameContent(as: rows.deposit(at: index)) ? .duplicate : .conflicting(existing: stored)
   }
 
   /// Counts rows written, and starts the WAL's writeback every 16,384.
@@ -689,7 +688,7 @@ final class SQLiteDepositSession: DepositSession {
       sql: "DELETE FROM deposits WHERE order_key = ? AND file_id = ? RETURNING \(Self.depositColumns)")
     var withdrawn: [Deposit] = []
     for orderKey in orderKeys {
-      withdrawn += try Row.fetchAll(statement, arguments: [orderKey, fileID]).map(Self.deposit(from:))
+      try read(statement, [orderKey, fileID]) { withdrawn.append(try LedgerQueries.deposit($0)) }
     }
     return withdrawn.sorted { $0.record < $1.record }
   }
@@ -762,8 +761,7 @@ final class SQLiteDepositSession: DepositSession {
   }
 
   func heldDeposit(_ identity: LineIdentity) throws -> (deposit: Deposit, remaining: Int)? {
-    guard let row = try Row.fetchOne(findExisting, arguments: [identity.order, identity.line]) else { return nil }
-    let deposit = Self.deposit(from: row)
+    guard let deposit = try storedDeposit(identity) else { return nil }
     guard deposit.status == .held else { return (deposit, 0) }
     let moved =
       try Int.fetchOne(
@@ -800,35 +798,41 @@ final class SQLiteDepositSession: DepositSession {
   }
 
   func depositsOfThisFile(_ body: (Deposit) throws -> Void) throws {
-    let cursor = try Row.fetchCursor(
-      db, sql: "SELECT \(Self.depositColumns) FROM deposits WHERE file_id = ? ORDER BY record", arguments: [fileID])
-    while let row = try cursor.next() { try body(Self.deposit(from: row)) }
+    let statement = try db.cachedStatement(
+      sql: "SELECT \(Self.depositColumns) FROM deposits WHERE file_id = ? ORDER BY record")
+    try read(statement, [fileID]) { try body(try LedgerQueries.deposit($0)) }
   }
 
   func rejectsOfThisFile(_ body: (Reject) throws -> Void) throws {
-    let cursor = try Row.fetchCursor(
-      db.cachedStatement(
-        sql: "SELECT \(LedgerQueries.rejectColumns) FROM rejects WHERE file_id = ? ORDER BY record, id"),
-      arguments: [fileID])
-    while let row = try cursor.next() { try body(Self.reject(from: row)) }
+    let statement = try db.cachedStatement(
+      sql: "SELECT \(LedgerQueries.rejectColumns) FROM rejects WHERE file_id = ? ORDER BY record, id")
+    try read(statement, [fileID]) { row in
+      try body(LedgerQueries.reject(record: try row.int(1)) { try row.string($0) })
+    }
   }
 
-  /// A reject from a row of `LedgerQueries.rejectColumns`.
-  static func reject(from row: Row) -> Reject {
-    LedgerQueries.reject(record: row[1]) { row[$0] ?? "" }
+  /// The deposit the ledger holds under `identity` (its first, if twins).
+  private func storedDeposit(_ identity: LineIdentity) throws -> Deposit? {
+    var found: Deposit?
+    try read(findExisting, [identity.order, identity.line]) { found = try LedgerQueries.deposit($0) }
+    return found
   }
 
-  /// The columns `deposit(from:)` reads, in its order.
+  /// Steps `statement` with `arguments`, reading each row's cells in place
+  /// (`SQLiteCursor`): a GRDB `Row` per row cost more than the query when a
+  /// file's rejects, or the lines of its rejected orders, are read back.
+  private func read(
+    _ statement: Statement, _ arguments: StatementArguments, _ body: (LedgerRow) throws -> Void
+  )
+    throws
+  {
+    try statement.setArguments(arguments)
+    let cursor = SQLiteCursor(statement)
+    while let row = try cursor.next() { try body(row) }
+  }
+
+  /// The columns `LedgerQueries.deposit` reads, in its order.
   static let depositColumns = LedgerQueries.depositColumns
-
-  /// A deposit from a row of `depositColumns`, read by position.
-  static func deposit(from row: Row) -> Deposit {
-    Deposit(
-      webOrderID: row[0], lineNumber: row[1], salesOrder: row[2], purchaseOrder: row[3], orderDate: row[4],
-      sku: row[5], quantity: row[6], licenseType: LicenseType(rawValue: row[7]) ?? .perpetual, termMonths: row[8],
-      startDate: row[9], smartAccount: row[10], virtualAccount: row[11], endCustomer: row[12],
-      status: DepositStatus(rawValue: row[13]) ?? .available, source: row[14], record: row[15])
-  }
 }
 
 /// UTC timestamps as the ledger and reports write them.
