@@ -204,15 +204,22 @@ struct FileDepositWriter {
   private func ordersRejectedBefore(_ batch: DepositBatch) throws -> Set<String> {
     guard atomicity == .order, anyOrderRejected else { return [] }
     var candidates: Set<String> = []
-    for event in batch.events {
-      switch event {
-      case .reject(let reject):
-        let key = LineIdentity.orderKey(reject.webOrderID)
-        if !key.isEmpty, rejectedBits.mayContain(key.utf8) { candidates.insert(key) }
-      case .deposit(let index):
-        // The key's bytes in place: a text only for the few the filter cannot rule out.
-        if batch.rows.withBytes(.orderKey, at: index, { !$0.isEmpty && rejectedBits.mayContain($0) }) {
-          candidates.insert(batch.rows.string(.orderKey, at: index))
+    batch.rows.bytes.withUnsafeBytes { bytes in
+      // The lines of an order follow one another: the filter is asked once
+      // per order, and the key's bytes are read in place (a text only for
+      // the few keys the filter cannot rule out).
+      var previous: Range<Int> = 0..<0
+      for event in batch.events {
+        switch event {
+        case .reject(let reject):
+          let key = LineIdentity.orderKey(reject.webOrderID)
+          if !key.isEmpty, rejectedBits.mayContain(key.utf8) { candidates.insert(key) }
+        case .deposit(let index):
+          let range = batch.rows.range(.orderKey, at: index)
+          if range.isEmpty || bytes[range].elementsEqual(bytes[previous]) { continue }
+          previous = range
+          let key = UnsafeRawBufferPointer(rebasing: bytes[range])
+          if rejectedBits.mayContain(key) { candidates.insert(String(decoding: key, as: UTF8.self)) }
         }
       }
     }
