@@ -54,3 +54,30 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     condition.unlock()
   }
 }
+
+/// Values one thread is done with, handed to another thread to be freed:
+/// the writing side hands back each batch it has applied, and the reading
+/// side drops them between its own batches, so that freeing a batch's
+/// thousands of texts is not on the writing thread, which the others wait
+/// for. Never blocks; holds what was handed back until the next `drop`.
+///
+/// `@unchecked Sendable`: every access to `values` happens while holding `lock`.
+final class Disposal<Value: Sendable>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var values: [Value] = []
+
+  func handBack(_ value: consuming Value) {
+    lock.lock()
+    values.append(value)
+    lock.unlock()
+  }
+
+  /// Frees, on the calling thread, what was handed back.
+  func drop() {
+    lock.lock()
+    var taken: [Value] = []
+    swap(&taken, &values)
+    lock.unlock()
+    _ = consume taken
+  }
+}

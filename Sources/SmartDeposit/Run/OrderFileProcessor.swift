@@ -46,7 +46,8 @@ public struct OrderFileProcessor: Sendable {
     let prepared = PreparedFile(file: file, reporting: formatter != nil, queueDepth: queueDepth)
     let records = prepared.records
     let queue = prepared.events
-    prepared.start { [self] in read(file, into: records) }
+    let spent = prepared.spent
+    prepared.start { [self] in read(file, into: records, freeing: spent) }
     prepared.start { [self] in prepare(file, formatter: formatter, from: records, into: queue) }
     return prepared
   }
@@ -98,9 +99,10 @@ public struct OrderFileProcessor: Sendable {
     var writer = FileDepositWriter(
       session: session, file: file.name, size: file.size, atomicity: atomicity, report: report)
     while let message = queue.take() {
-      switch message {
+      switch consume message {
       case .events(let batch):
         try writer.apply(batch)
+        stages.spent.handBack(batch)
       case .failed(let error):
         throw error
       case .finished(let digest, let bytes, var totals):
@@ -143,13 +145,19 @@ public struct OrderFileProcessor: Sendable {
   /// the other (see `Prefetcher`): no queue or thread between them.
   func readAndPrepare(_ file: InboxFile, into prepared: PreparedFile, runID: String) {
     let formatter = prepared.reporting ? DepositRowFormatter(runID: runID, file: file.name) : nil
-    var totals = AccountTotals()
-    read(file) { prepare($0, file: file, formatter: formatter, into: prepared.events, totals: &totals) }
+    var state = PreparingState()
+    read(file) {
+      prepared.spent.drop()
+      return prepare($0, file: file, formatter: formatter, into: prepared.events, state: &state)
+    }
   }
 
   /// The reading stage: parses the file into records, in batches.
-  private func read(_ file: InboxFile, into queue: BlockingQueue<ReadMessage>) {
-    read(file) { queue.put($0) }
+  private func read(_ file: InboxFile, into queue: BlockingQueue<ReadMessage>, freeing spent: Disposal<DepositBatch>) {
+    read(file) {
+      spent.drop()
+      return queue.put($0)
+    }
   }
 
   /// Parses the file into records, in batches, handing each message to
@@ -189,9 +197,9 @@ public struct OrderFileProcessor: Sendable {
   ) {
     // When this stage stops, for whatever reason, the reading stage stops too.
     defer { records.close() }
-    var totals = AccountTotals()
+    var state = PreparingState()
     while let message = records.take() {
-      guard prepare(message, file: file, formatter: formatter, into: queue, totals: &totals) else { return }
+      guard prepare(message, file: file, formatter: formatter, into: queue, state: &state) else { return }
     }
   }
 
@@ -199,18 +207,18 @@ public struct OrderFileProcessor: Sendable {
   /// is to come and the queue takes it.
   private func prepare(
     _ message: ReadMessage, file: InboxFile, formatter: DepositRowFormatter?, into queue: BlockingQueue<ParseMessage>,
-    totals: inout AccountTotals
+    state: inout PreparingState
   ) -> Bool {
     switch message {
     case .records(let batch):
       var events = DepositBatch(capacity: batch.count)
       for index in batch.indices {
-        prepare(batch[index], index: index, file: file, formatter: formatter, into: &events, totals: &totals)
+        prepare(batch[index], index: index, file: file, formatter: formatter, into: &events, state: &state)
       }
       events.records = batch
       return queue.put(.events(events))
     case .finished(let digest, let bytes):
-      queue.put(.finished(digest: digest, bytes: bytes, totals: totals))
+      queue.put(.finished(digest: digest, bytes: bytes, totals: state.totals))
     case .failed(let error):
       queue.put(.failed(error))
     }
@@ -223,7 +231,7 @@ public struct OrderFileProcessor: Sendable {
   private func prepare(
     _ parsed: ParsedRecord, index: Int, file: InboxFile, formatter: DepositRowFormatter?,
     into batch: inout DepositBatch,
-    totals: inout AccountTotals
+    state: inout PreparingState
   ) {
     switch parsed {
     case .malformed(let record, let order, let number, let message):
@@ -233,13 +241,13 @@ public struct OrderFileProcessor: Sendable {
           message: message))
     case .line(let line):
       let problem: LineProblem
-      switch validator.check(line) {
+      switch validator.check(line, lookup: &state.accounts) {
       case .success(let checked):
         if let refused = router.problem(depositingInto: checked.entry, from: file.sender) {
           problem = refused
         } else {
           if formatter != nil {
-            totals.add(
+            state.totals.add(
               smartAccount: checked.entry.account.identifier, virtualAccount: checked.virtualAccount,
               quantity: checked.quantity, held: checked.entry.account.type.depositStatus == .held)
           }
@@ -255,4 +263,12 @@ public struct OrderFileProcessor: Sendable {
           code: problem.code, message: problem.message, written: WrittenLine(line)))
     }
   }
+}
+
+/// What the preparing stage keeps from one line to the next of a file.
+struct PreparingState {
+  /// What the file's deposits add per account, if every one of them is new.
+  var totals = AccountTotals()
+  /// The accounts the last line resolved to.
+  var accounts = LineValidator.AccountLookup()
 }

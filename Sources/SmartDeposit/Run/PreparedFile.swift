@@ -8,6 +8,8 @@ public final class PreparedFile: @unchecked Sendable {
   let reporting: Bool
   let records: BlockingQueue<ReadMessage>
   let events: BlockingQueue<ParseMessage>
+  /// Batches the writing side has applied, freed by the reading side.
+  let spent = Disposal<DepositBatch>()
 
   /// Left by each stage's thread as it ends.
   private let running = DispatchGroup()

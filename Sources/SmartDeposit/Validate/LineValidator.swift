@@ -56,6 +56,39 @@ public struct LineValidator: Sendable {
   }
 
   func check(_ line: OrderLine) -> Result<Checked, LineProblem> {
+    var lookup = AccountLookup()
+    return check(line, lookup: &lookup)
+  }
+
+  /// The last Smart Account and Virtual Account a line named, and what they
+  /// resolved to: the lines of an order name the same ones, so most lines
+  /// are resolved by comparing two names instead of two dictionary lookups.
+  struct AccountLookup {
+    fileprivate var smartAccount = ""
+    fileprivate var entry: Registry.Entry?
+    /// The VA name last resolved in `entry`, and its registry spelling.
+    fileprivate var virtualAccount: String?
+    fileprivate var spelling: String?
+
+    fileprivate mutating func entry(_ name: String, in registry: Registry) -> Registry.Entry? {
+      if name == smartAccount, entry != nil { return entry }
+      smartAccount = name
+      entry = registry.entry(name)
+      virtualAccount = nil
+      return entry
+    }
+
+    fileprivate mutating func spelling(of name: String, in entry: Registry.Entry) -> String? {
+      if name == virtualAccount { return spelling }
+      virtualAccount = name
+      spelling = entry.virtualAccount(name)
+      return spelling
+    }
+  }
+
+  /// `check(_:)`, resolving accounts through `lookup`, which the caller keeps
+  /// from one line to the next.
+  func check(_ line: OrderLine, lookup: inout AccountLookup) -> Result<Checked, LineProblem> {
     if line.webOrderID.isEmpty {
       return .failure(LineProblem(.missingOrderID, "the line has no web order id"))
     }
@@ -66,7 +99,7 @@ public struct LineValidator: Sendable {
       return .failure(
         LineProblem(.missingSmartAccount, "neither the line nor its order header names a Smart Account"))
     }
-    guard let entry = registry.entry(line.smartAccount) else {
+    guard let entry = lookup.entry(line.smartAccount, in: registry) else {
       return .failure(
         LineProblem(.unknownSmartAccount, "Smart Account '\(line.smartAccount)' is not in the registry"))
     }
@@ -79,7 +112,7 @@ public struct LineValidator: Sendable {
           "limited-use Smart Account '\(entry.account.identifier)' has only the DEFAULT virtual account, not '\(requestedVA)'"
         ))
     }
-    guard let virtualAccount = entry.virtualAccount(requestedVA) else {
+    guard let virtualAccount = lookup.spelling(of: requestedVA, in: entry) else {
       return .failure(
         LineProblem(
           .unknownVirtualAccount,
