@@ -135,4 +135,20 @@ struct GroupCommitTests {
     ).dropFirst().filter { $0.count > 1 }
     #expect(rows.map { $0[2] } == ["4"])
   }
+
+  /// A group large enough that its savepoints' journal spills to disk, with
+  /// lines met before among its files: every file deposits. (SQLite 3.40
+  /// failed a multi-row insert there with "database or disk is full".)
+  @Test func aGroupWhoseJournalSpillsToDiskDepositsEveryFile() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-spill-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try generateDrop(
+      into: folder, ["--lines", "24000", "--files", "8", "--accounts", "300", "--mistakes", "--seed", "7"])
+    let result = try runCommand(["run", "--json"], in: folder)
+    #expect(result.status == 65, "\(result.standardError)")
+    let summary = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+    let files = summary?["files"] as? [String: Any]
+    #expect(files?["processed"] as? Int == 8)
+    #expect(files?["quarantined"] as? Int == 0)
+  }
 }

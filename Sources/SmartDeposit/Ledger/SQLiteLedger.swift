@@ -449,7 +449,10 @@ public final class SQLiteLedger: Ledger {
   /// 1.27 s without).
   public func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T {
     try write("depositing \(file.name)", checkingForeignKeys: false) { db in
-      let session = try SQLiteDepositSession(db: db, file: file)
+      // Inside a savepoint (a group's file, a dry run) rows go in one by
+      // one: SQLite 3.40 failed a multi-row statement there with "database
+      // or disk is full" once the savepoint's journal had spilled to disk.
+      let session = try SQLiteDepositSession(db: db, file: file, insertsRuns: !(dryRun || groupOpen))
       return try body(session)
     }
   }
@@ -509,20 +512,21 @@ final class SQLiteDepositSession: DepositSession {
   private var insert: OpaquePointer { insertStatement.sqliteStatement }
   /// Plain inserts of `rowsPerInsert[i]` rows each: one statement step puts
   /// many new rows in, and a conflict aborts the statement (nothing of it
-  /// stays), whereupon its rows go in one by one.
+  /// stays), whereupon its rows go in one by one. Empty when every row goes
+  /// in alone.
   private let insertRows: [Statement]
   private let findExisting: Statement
   private let insertReject: Statement
   let fileID: Int64
   private let runID: String
 
-  init(db: Database, file: FileRecord) throws {
+  init(db: Database, file: FileRecord, insertsRuns: Bool) throws {
     self.db = db
     fileID = try SQLiteLedger.insertFile(file, db: db)
     runID = file.runID
     insertStatement = try db.cachedStatement(
       sql: Self.insertSQL(rows: 1) + " ON CONFLICT(order_key, line_key, twin) DO NOTHING")
-    insertRows = try Self.rowsPerInsert.map { try db.cachedStatement(sql: Self.insertSQL(rows: $0)) }
+    insertRows = insertsRuns ? try Self.rowsPerInsert.map { try db.cachedStatement(sql: Self.insertSQL(rows: $0)) } : []
     findExisting = try db.cachedStatement(
       sql: "SELECT \(Self.depositColumns) FROM deposits WHERE order_key = ? AND line_key = ? AND twin = 0")
     insertReject = try db.cachedStatement(
@@ -631,7 +635,8 @@ final class SQLiteDepositSession: DepositSession {
       // goes row by row: a file that repeats lines repeats them in runs.
       var runsFit = true
       while index < rows.count {
-        if runsFit, let which = Self.rowsPerInsert.firstIndex(where: { $0 <= rows.count - index }) {
+        if runsFit, !insertRows.isEmpty, let which = Self.rowsPerInsert.firstIndex(where: { $0 <= rows.count - index })
+        {
           let size = Self.rowsPerInsert[which]
           let statement = insertRows[which].sqliteStatement
           for slot in 0..<size { bind(rows, index + slot, base: base, to: statement, slot: Int32(slot)) }
