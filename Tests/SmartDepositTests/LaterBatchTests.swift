@@ -74,4 +74,30 @@ struct LaterBatchTests {
     #expect(deposits.count == 296)
     #expect(Set(deposits.map { $0[2] }).count == 296)
   }
+
+  /// A large file whose lines fall between the keys of a large ledger, in
+  /// no order: each goes in where it belongs, every one exactly once.
+  /// (Multi-row inserts spread across the table once made SQLite's
+  /// statement journal spill, and SQLite 3.40 then failed them with
+  /// "database or disk is full".)
+  @Test(arguments: Backend.tested)
+  func linesScatteredAcrossALargeLedgerEachGoInOnce(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
+    let first = (0..<60_000).map { GroupCommitTests.line(1_000_000 + $0 * 2, quantity: "2") }
+    try drop.drop("first.csv", csvHeader + "\n" + first.joined(separator: "\n") + "\n")
+    #expect(try drop.run().summary.lines.deposited == 60_000)
+    // Odd order numbers fall between the even ones already held; a few
+    // lines repeat ones held (the same content: duplicates).
+    var generator = SystemRandomNumberGenerator()
+    var second = (0..<20_000).map { GroupCommitTests.line(1_000_001 + $0 * 6, quantity: "3") }
+    second += (0..<50).map { GroupCommitTests.line(1_000_000 + $0 * 2_000, quantity: "2") }
+    second.shuffle(using: &generator)
+    try drop.drop("second.csv", csvHeader + "\n" + second.joined(separator: "\n") + "\n")
+    let run = try drop.run()
+    #expect(run.summary.files.processed == 1)
+    #expect(run.summary.lines.deposited == 20_000)
+    #expect(run.summary.lines.duplicate == 50)
+    #expect(try drop.ledger().depositCount() == 80_000)
+    #expect(try drop.ledger().balances().map(\.available) == [60_000 * 2 + 20_000 * 3])
+  }
 }

@@ -510,11 +510,20 @@ final class SQLiteDepositSession: DepositSession {
   private let db: Database
   private let insertStatement: Statement
   private var insert: OpaquePointer { insertStatement.sqliteStatement }
-  /// Plain inserts of `rowsPerInsert[i]` rows each: one statement step puts
-  /// many new rows in, and a conflict aborts the statement (nothing of it
-  /// stays), whereupon its rows go in one by one. Empty when every row goes
-  /// in alone.
+  /// Plain inserts of `rowsPerInsert[i]` rows each, for runs of rows that
+  /// extend the table at its right edge (`greatestKey`): one statement step
+  /// puts many new rows in. Empty when every row goes in alone.
   private let insertRows: [Statement]
+  /// The greatest key (order key, line key) the deposits table holds, or a
+  /// row of this file went in with; nil while the table is empty. A run of
+  /// rows whose keys all lie above it, in increasing order, can meet no row
+  /// the ledger holds, and its statement changes only the pages along the
+  /// table's right edge: its statement journal stays a few pages, far below
+  /// the 1 MiB at which it would spill to disk. (SQLite 3.40 failed
+  /// multi-row inserts with "database or disk is full" when the statement
+  /// journal spilled, as it did for rows spread across a large table, or
+  /// inside a group's savepoint.)
+  private var greatestKey: (order: [UInt8], line: [UInt8])?
   private let findExisting: Statement
   private let insertReject: Statement
   let fileID: Int64
@@ -527,6 +536,12 @@ final class SQLiteDepositSession: DepositSession {
     insertStatement = try db.cachedStatement(
       sql: Self.insertSQL(rows: 1) + " ON CONFLICT(order_key, line_key, twin) DO NOTHING")
     insertRows = insertsRuns ? try Self.rowsPerInsert.map { try db.cachedStatement(sql: Self.insertSQL(rows: $0)) } : []
+    if insertsRuns,
+      let row = try Row.fetchOne(
+        db, sql: "SELECT order_key, line_key FROM deposits ORDER BY order_key DESC, line_key DESC LIMIT 1")
+    {
+      greatestKey = (Array((row[0] as String).utf8), Array((row[1] as String).utf8))
+    }
     findExisting = try db.cachedStatement(
       sql: "SELECT \(Self.depositColumns) FROM deposits WHERE order_key = ? AND line_key = ? AND twin = 0")
     insertReject = try db.cachedStatement(
@@ -619,9 +634,9 @@ final class SQLiteDepositSession: DepositSession {
     text(19, .lineKey)
   }
 
-  /// Deposits a batch: runs of new rows in as few statement steps as the
-  /// multi-row inserts allow; the rest, and every run that met a row the
-  /// ledger holds, one row at a time, each row's outcome found by the key.
+  /// Deposits a batch: runs of rows that extend the table at its right
+  /// edge in as few statement steps as the multi-row inserts allow; every
+  /// other row alone, its outcome found by the key.
   func deposit(_ rows: DepositRows) throws -> [DepositOutcome] {
     var outcomes: [DepositOutcome] = []
     outcomes.reserveCapacity(rows.count)
@@ -630,37 +645,83 @@ final class SQLiteDepositSession: DepositSession {
         if rows.isEmpty { return }
         throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "empty batch", sql: "INSERT INTO deposits …")
       }
+      func key(_ index: Int) -> (order: UnsafeRawBufferPointer, line: UnsafeRawBufferPointer) {
+        (
+          UnsafeRawBufferPointer(rebasing: bytes[rows.range(.orderKey, at: index)]),
+          UnsafeRawBufferPointer(rebasing: bytes[rows.range(.lineKey, at: index)])
+        )
+      }
       var index = 0
-      // After a run that met a row the ledger holds, the rest of the batch
-      // goes row by row: a file that repeats lines repeats them in runs.
-      var runsFit = true
       while index < rows.count {
-        if runsFit, !insertRows.isEmpty, let which = Self.rowsPerInsert.firstIndex(where: { $0 <= rows.count - index })
-        {
-          let size = Self.rowsPerInsert[which]
-          let statement = insertRows[which].sqliteStatement
-          for slot in 0..<size { bind(rows, index + slot, base: base, to: statement, slot: Int32(slot)) }
-          let code = sqlite3_step(statement)
-          sqlite3_reset(statement)
-          if code == SQLITE_DONE {
+        if !insertRows.isEmpty {
+          // The rows from `index` on that extend the right edge, in order.
+          let run = withGreatestKey { greatest in
+            var run = 0
+            var last = greatest
+            while run < Self.rowsPerInsert[0] && index + run < rows.count {
+              let next = key(index + run)
+              if let last, !Self.isAbove(next, last) { break }
+              last = next
+              run += 1
+            }
+            return run
+          }
+          if let which = Self.rowsPerInsert.firstIndex(where: { $0 <= run }) {
+            let size = Self.rowsPerInsert[which]
+            let statement = insertRows[which].sqliteStatement
+            for slot in 0..<size { bind(rows, index + slot, base: base, to: statement, slot: Int32(slot)) }
+            let code = sqlite3_step(statement)
+            sqlite3_reset(statement)
+            guard code == SQLITE_DONE else {
+              throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                sql: "INSERT INTO deposits …")
+            }
             outcomes.append(contentsOf: repeatElement(.deposited, count: size))
+            greatestKey = (Array(key(index + size - 1).order), Array(key(index + size - 1).line))
             index += size
             wroteToWal(size)
             continue
           }
-          // A key the ledger holds aborted the statement, which left nothing behind.
-          guard code & 0xFF == SQLITE_CONSTRAINT else {
-            throw DatabaseError(
-              resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-              sql: "INSERT INTO deposits …")
-          }
-          runsFit = false
         }
-        outcomes.append(try depositOne(rows, index, base: base))
+        let outcome = try depositOne(rows, index, base: base)
+        if case .deposited = outcome, !insertRows.isEmpty {
+          let new = key(index)
+          if withGreatestKey({ greatest in greatest.map { Self.isAbove(new, $0) } ?? true }) {
+            greatestKey = (Array(new.order), Array(new.line))
+          }
+        }
+        outcomes.append(outcome)
         index += 1
       }
     }
     return outcomes
+  }
+
+  /// `greatestKey`'s bytes, for as long as `body` runs.
+  private func withGreatestKey<T>(
+    _ body: ((order: UnsafeRawBufferPointer, line: UnsafeRawBufferPointer)?) -> T
+  ) -> T {
+    guard let greatest = greatestKey else { return body(nil) }
+    return greatest.order.withUnsafeBytes { order in greatest.line.withUnsafeBytes { line in body((order, line)) } }
+  }
+
+  /// Whether key `a` sorts after key `b` as the table orders them (its text
+  /// columns compare as bytes, then by length: SQLite's BINARY collation).
+  private static func isAbove(
+    _ a: (order: UnsafeRawBufferPointer, line: UnsafeRawBufferPointer),
+    _ b: (order: UnsafeRawBufferPointer, line: UnsafeRawBufferPointer)
+  ) -> Bool {
+    func compare(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+      let common = min(x.count, y.count)
+      if common > 0, let xs = x.baseAddress, let ys = y.baseAddress {
+        let order = memcmp(xs, ys, common)
+        if order != 0 { return Int(order) }
+      }
+      return x.count - y.count
+    }
+    let order = compare(a.order, b.order)
+    return order != 0 ? order > 0 : compare(a.line, b.line) > 0
   }
 
   /// Deposits row `index` alone, and finds whether it was new, a duplicate,
