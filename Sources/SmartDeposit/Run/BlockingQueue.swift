@@ -59,17 +59,25 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
 /// the writing side hands back each batch it has applied, and the reading
 /// side drops them between its own batches, so that freeing a batch's
 /// thousands of texts is not on the writing thread, which the others wait
-/// for. Never blocks; holds what was handed back until the next `drop`.
+/// for. Never blocks. At most `limit` values wait: past that (the reading
+/// side is done with the file, or waits on a full queue) the one handing
+/// back frees them itself, so that memory stays bounded.
 ///
 /// `@unchecked Sendable`: every access to `values` happens while holding `lock`.
 final class Disposal<Value: Sendable>: @unchecked Sendable {
   private let lock = NSLock()
   private var values: [Value] = []
+  private let limit: Int
+
+  init(limit: Int) { self.limit = limit }
 
   func handBack(_ value: consuming Value) {
     lock.lock()
     values.append(value)
+    var taken: [Value] = []
+    if values.count > limit { swap(&taken, &values) }
     lock.unlock()
+    _ = consume taken
   }
 
   /// Frees, on the calling thread, what was handed back.

@@ -9,7 +9,7 @@ public final class PreparedFile: @unchecked Sendable {
   let records: BlockingQueue<ReadMessage>
   let events: BlockingQueue<ParseMessage>
   /// Batches the writing side has applied, freed by the reading side.
-  let spent = Disposal<DepositBatch>()
+  let spent: Disposal<DepositBatch>
 
   /// Left by each stage's thread as it ends.
   private let running = DispatchGroup()
@@ -19,6 +19,8 @@ public final class PreparedFile: @unchecked Sendable {
     self.reporting = reporting
     records = BlockingQueue(capacity: queueDepth)
     events = BlockingQueue(capacity: queueDepth)
+    // As many lines wait to be freed as half a queue holds.
+    spent = Disposal(limit: max(1, queueDepth / 2))
   }
 
   /// Starts a stage on a thread of its own (one kept from an earlier stage, if any).
