@@ -769,8 +769,19 @@ final class SQLiteDepositSession: DepositSession {
     let statement = insertReject.sqliteStatement
     // SQLITE_TRANSIENT: SQLite copies each text before the call returns.
     let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    // The text's own UTF-8 bytes: passing a `String` as a C string made
+    // and freed a copy of each of the 19 values first.
     func text(_ index: Int32, _ value: String) {
-      sqlite3_bind_text(statement, index, value, -1, transient)
+      var value = value
+      value.withUTF8 { bytes in
+        guard let start = bytes.baseAddress else {
+          sqlite3_bind_text(statement, index, "", 0, transient)
+          return
+        }
+        start.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+          sqlite3_bind_text(statement, index, $0, Int32(bytes.count), transient)
+        }
+      }
     }
     text(1, runID)
     sqlite3_bind_int64(statement, 2, fileID)
