@@ -670,13 +670,7 @@ final class SQLiteDepositSession: DepositSession {
             let size = Self.rowsPerInsert[which]
             let statement = insertRows[which].sqliteStatement
             for slot in 0..<size { bind(rows, index + slot, base: base, to: statement, slot: Int32(slot)) }
-            let code = sqlite3_step(statement)
-            sqlite3_reset(statement)
-            guard code == SQLITE_DONE else {
-              throw DatabaseError(
-                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                sql: "INSERT INTO deposits …")
-            }
+            try execute(statement, "INSERT INTO deposits …")
             outcomes.append(contentsOf: repeatElement(.deposited, count: size))
             greatestKey = (Array(key(index + size - 1).order), Array(key(index + size - 1).line))
             index += size
@@ -729,18 +723,23 @@ final class SQLiteDepositSession: DepositSession {
   private func depositOne(_ rows: DepositRows, _ index: Int, base: UnsafePointer<CChar>) throws -> DepositOutcome {
     let statement = insert
     bind(rows, index, base: base, to: statement, slot: 0)
-    let code = sqlite3_step(statement)
-    sqlite3_reset(statement)
-    guard code == SQLITE_DONE else {
-      throw DatabaseError(
-        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-        sql: "INSERT INTO deposits …")
-    }
+    try execute(statement, "INSERT INTO deposits …")
     wroteToWal(1)
     if sqlite3_changes(db.sqliteConnection) == 1 { return .deposited }
     let identity = LineIdentity(orderKey: rows.string(.orderKey, at: index), lineKey: rows.string(.lineKey, at: index))
     guard let stored = try storedDeposit(identity) else { return .deposited }
     return stored.hasSameContent(as: rows.deposit(at: index)) ? .duplicate : .conflicting(existing: stored)
+  }
+
+  /// Steps an insert once and resets it; throws SQLite's error, naming
+  /// `sql`, when it did not run to its end.
+  private func execute(_ statement: OpaquePointer, _ sql: String) throws {
+    let code = sqlite3_step(statement)
+    sqlite3_reset(statement)
+    guard code == SQLITE_DONE else {
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+    }
   }
 
   /// Counts rows written, and starts the WAL's writeback every 16,384.
@@ -808,13 +807,7 @@ final class SQLiteDepositSession: DepositSession {
     text(17, written.salesOrder)
     text(18, written.endCustomer)
     text(19, written.orderDate)
-    let code = sqlite3_step(statement)
-    sqlite3_reset(statement)
-    guard code == SQLITE_DONE else {
-      throw DatabaseError(
-        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-        sql: "INSERT INTO rejects …")
-    }
+    try execute(statement, "INSERT INTO rejects …")
   }
 
   /// Looked up through rejects_identity (order key, line key): the unary
