@@ -88,10 +88,12 @@ struct LaterBatchTests {
     #expect(try drop.run().summary.lines.deposited == 60_000)
     // Odd order numbers fall between the even ones already held; a few
     // lines repeat ones held (the same content: duplicates).
-    var generator = SystemRandomNumberGenerator()
-    var second = (0..<20_000).map { GroupCommitTests.line(1_000_001 + $0 * 6, quantity: "3") }
-    second += (0..<50).map { GroupCommitTests.line(1_000_000 + $0 * 2_000, quantity: "2") }
-    second.shuffle(using: &generator)
+    let lines =
+      (0..<20_000).map { GroupCommitTests.line(1_000_001 + $0 * 6, quantity: "3") }
+      + (0..<50).map { GroupCommitTests.line(1_000_000 + $0 * 2_000, quantity: "2") }
+    // The same scattered order every time: 7,919 is prime and does not
+    // divide the count, so position i takes line i * 7,919 mod the count.
+    let second = lines.indices.map { lines[$0 * 7_919 % lines.count] }
     try drop.drop("second.csv", csvHeader + "\n" + second.joined(separator: "\n") + "\n")
     let run = try drop.run()
     #expect(run.summary.files.processed == 1)

@@ -672,7 +672,8 @@ final class SQLiteDepositSession: DepositSession {
             for slot in 0..<size { bind(rows, index + slot, base: base, to: statement, slot: Int32(slot)) }
             try execute(statement, "INSERT INTO deposits …")
             outcomes.append(contentsOf: repeatElement(.deposited, count: size))
-            greatestKey = (Array(key(index + size - 1).order), Array(key(index + size - 1).line))
+            let last = key(index + size - 1)
+            greatestKey = (Array(last.order), Array(last.line))
             index += size
             wroteToWal(size)
             continue
@@ -881,7 +882,7 @@ final class SQLiteDepositSession: DepositSession {
     }
   }
 
-  /// The deposit the ledger holds under `identity` (its first, if twins).
+  /// The deposit the ledger holds under `identity` (the row of twin 0).
   private func storedDeposit(_ identity: LineIdentity) throws -> Deposit? {
     var found: Deposit?
     try read(findExisting, [identity.order, identity.line]) { found = try LedgerQueries.deposit($0) }
