@@ -23,9 +23,11 @@ public final class XMLOrderReader: OrderLineSource {
   private let chunk: UnsafeMutableRawBufferPointer
   private var finished = false
 
-  /// Bytes handed to the parser per call: large enough that the per-call
-  /// overhead vanishes, small enough that the lines it yields stay few.
-  static let chunkSize = 64 * 1024
+  /// Bytes handed to the parser per call, which is also what one batch of
+  /// lines holds (about 870 CCW lines): large enough that the threads hand
+  /// over a batch seldom, small enough that the lines in flight stay few.
+  /// 256 KiB against 64 KiB took a 1M-line drop from 4.32 s to 3.97 s.
+  static let chunkSize = 256 * 1024
 
   /// The options every order file is parsed with: no network, no entity
   /// substitution, no DTD loading, no recovery, big line numbers, CDATA as

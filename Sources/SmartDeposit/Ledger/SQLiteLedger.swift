@@ -16,7 +16,9 @@ public final class SQLiteLedger: Ledger {
   /// One run at a time, under a lock file beside the ledger.
   public var coordination: RunCoordination { .hostLock(path: path + ".lock") }
   /// In-process calls cost nothing: batches stay small, and so does memory.
-  public var batchSize: Int { 512 }
+  /// 1,024 makes two batches per queue, about as many lines as an XML
+  /// chunk yields per batch, so that XML's lines in flight stay bounded.
+  public var batchSize: Int { 1024 }
   private let queue: DatabaseQueue
   private let dryRun: Bool
   /// Whether a group commit is open (used by the run's thread only).
