@@ -15,23 +15,37 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
   private var count = 0
   private let capacity: Int
   private var closed = false
+  /// The count a waiting producer is woken at.
+  private let lowWater: Int
+  /// Whether a thread sleeps in `put` (for room) or in `take` (for an element).
+  private var producerWaits = false
+  private var consumerWaits = false
 
   init(capacity: Int) {
     precondition(capacity > 0)
     self.capacity = capacity
+    lowWater = capacity / 2
     slots = Array(repeating: nil, count: capacity)
   }
 
   /// Adds an element; returns false (dropping it) when the queue was closed.
+  ///
+  /// A producer that finds the queue full sleeps until the consumer has
+  /// taken it down to half: one wake-up per half queue instead of one per
+  /// element, when the consumer is the slower side.
   @discardableResult
   func put(_ element: Element) -> Bool {
     condition.lock()
     defer { condition.unlock() }
-    while count == capacity && !closed { condition.wait() }
+    if count == capacity && !closed {
+      producerWaits = true
+      while count > lowWater && !closed { condition.wait() }
+      producerWaits = false
+    }
     if closed { return false }
     slots[(head + count) % capacity] = element
     count += 1
-    condition.broadcast()
+    if consumerWaits { condition.broadcast() }
     return true
   }
 
@@ -39,11 +53,15 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
   func take() -> Element? {
     condition.lock()
     defer { condition.unlock() }
-    while count == 0 && !closed { condition.wait() }
+    if count == 0 && !closed {
+      consumerWaits = true
+      while count == 0 && !closed { condition.wait() }
+      consumerWaits = false
+    }
     guard count > 0, let element = slots[head].take() else { return nil }
     head = (head + 1) % capacity
     count -= 1
-    condition.broadcast()
+    if producerWaits && count <= lowWater { condition.broadcast() }
     return element
   }
 
