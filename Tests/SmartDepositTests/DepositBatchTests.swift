@@ -55,3 +55,55 @@ struct DepositBatchTests {
     batch.withReportRow(index) { #expect(Array($0) == row) }
   }
 }
+
+@Suite("Deposit report rows")
+struct DepositRowFormatterTests {
+  /// A deposit with the given end customer and purchase order.
+  static func deposit(endCustomer: String, purchaseOrder: String) -> Deposit {
+    Deposit(
+      webOrderID: "5001", lineNumber: "1.0", salesOrder: "S-1", purchaseOrder: purchaseOrder,
+      orderDate: "2026-12-01", sku: "SKU-1", quantity: 12, licenseType: .term, termMonths: 36,
+      startDate: "2026-12-02", smartAccount: "acme.com", virtualAccount: "Campus", endCustomer: endCustomer,
+      status: .available, source: "ccw", record: 4)
+  }
+
+  static let cases: [Deposit] = [
+    deposit(endCustomer: "=HYPERLINK(\"x\")", purchaseOrder: "PO, \"7\""),
+    // Longer than the fixed space a row is first written into: written cell by cell.
+    deposit(
+      endCustomer: String(repeating: "Acme \"Europe\", ", count: 60),
+      purchaseOrder: String(repeating: "P", count: DepositRowFormatter.scratchBytes)),
+    deposit(endCustomer: "End", purchaseOrder: "PO"),
+  ]
+
+  /// The row is what the general CSV writer makes of the same values in
+  /// the header's order, whether it fits the fixed space or not.
+  @Test(arguments: cases)
+  func rowIsTheCellsOfItsValues(deposit: Deposit) {
+    let formatter = DepositRowFormatter(runID: "run-1", file: "in,box.csv")
+    var row: [UInt8] = Array("before".utf8)
+    formatter.append(deposit, to: &row)
+    let expected = CSVFormatter.row([
+      "run-1", "in,box.csv", deposit.webOrderID, deposit.lineNumber, deposit.sku, String(deposit.quantity),
+      deposit.licenseType.rawValue, deposit.termMonths.map(String.init) ?? "", deposit.startDate ?? "",
+      deposit.smartAccount, deposit.virtualAccount, deposit.status.rawValue, deposit.purchaseOrder,
+      deposit.salesOrder, deposit.endCustomer, deposit.orderDate,
+    ])
+    #expect(String(decoding: row, as: UTF8.self) == "before" + expected)
+    #expect(DepositRowFormatter.header.count == 16)
+  }
+
+  /// A row exactly as long as the fixed space, and one byte longer.
+  @Test(arguments: [0, 1])
+  func aRowAtTheEdgeOfTheFixedSpace(extra: Int) {
+    let formatter = DepositRowFormatter(runID: "r", file: "f")
+    var probe: [UInt8] = []
+    formatter.append(Self.deposit(endCustomer: "", purchaseOrder: ""), to: &probe)
+    let filler = String(repeating: "x", count: DepositRowFormatter.scratchBytes - probe.count + extra)
+    let deposit = Self.deposit(endCustomer: filler, purchaseOrder: "")
+    var row: [UInt8] = []
+    formatter.append(deposit, to: &row)
+    #expect(row.count == DepositRowFormatter.scratchBytes + extra)
+    #expect(String(decoding: row, as: UTF8.self).hasSuffix(",S-1,\(filler),2026-12-01\r\n"))
+  }
+}

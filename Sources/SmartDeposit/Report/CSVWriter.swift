@@ -11,13 +11,19 @@ import Foundation
 /// CSV bulk load's CPU (perf, 1M lines).
 public enum CSVFormatter {
   /// Appends one cell, neutralised and quoted as needed.
-  public static func appendCell(_ value: String, to output: inout [UInt8]) {
-    var value = value
-    value.withUTF8 { appendCell(bytes: UnsafeRawBufferPointer($0), to: &output) }
-  }
+  public static func appendCell(_ value: String, to output: inout [UInt8]) { writeCell(value, to: &output) }
 
   /// Appends one cell from its UTF-8 bytes, neutralised and quoted as needed.
   public static func appendCell(bytes raw: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+    writeCell(bytes: raw, to: &output)
+  }
+
+  static func writeCell<Output: CSVOutput>(_ value: String, to output: inout Output) {
+    var value = value
+    value.withUTF8 { writeCell(bytes: UnsafeRawBufferPointer($0), to: &output) }
+  }
+
+  static func writeCell<Output: CSVOutput>(bytes raw: UnsafeRawBufferPointer, to output: inout Output) {
     let bytes = raw.assumingMemoryBound(to: UInt8.self)
     var needsQuotes = false
     for byte in bytes where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
@@ -38,7 +44,7 @@ public enum CSVFormatter {
       }
       output.append(0x22)
     } else {
-      output.append(contentsOf: bytes)
+      output.appendBytes(bytes)
     }
   }
 
@@ -61,9 +67,11 @@ public enum CSVFormatter {
   }
 
   /// Appends a whole number (a negative one too: a plain number is never neutralised).
-  public static func appendNumber(_ value: Int, to output: inout [UInt8]) {
+  public static func appendNumber(_ value: Int, to output: inout [UInt8]) { writeNumber(value, to: &output) }
+
+  static func writeNumber<Output: CSVOutput>(_ value: Int, to output: inout Output) {
     if value < 0 {
-      appendCell(String(value), to: &output)
+      writeCell(String(value), to: &output)
       return
     }
     if value < 10 {
@@ -111,6 +119,19 @@ public enum CSVFormatter {
     return String(decoding: bytes, as: UTF8.self)
   }
 }
+
+/// Where CSV bytes go: a growing array, or the fixed space a row is first
+/// written into (`RowScratch`).
+protocol CSVOutput {
+  mutating func append(_ byte: UInt8)
+  mutating func appendBytes(_ bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: CSVOutput where Element == UInt8 {
+  mutating func appendBytes(_ bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
+}
+
+extension RowScratch: CSVOutput {}
 
 /// A buffered writer of one output file; flushes in large blocks straight
 /// to the file descriptor.

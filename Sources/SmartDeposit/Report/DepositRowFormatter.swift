@@ -33,41 +33,70 @@ public struct DepositRowFormatter: Sendable {
       orderDate: deposit.orderDate, to: &bytes)
   }
 
-  /// Appends a row from its values (`startDate` empty when there is none).
+  /// Appends a row from its values (`startDate` empty when there is none):
+  /// written first into fixed space and appended in one piece; a row too
+  /// long for it is written straight into `bytes`.
   func append(
     webOrderID: String, lineNumber: String, sku: String, quantity: Int, licenseType: LicenseType, termMonths: Int?,
     startDate: String, smartAccount: String, virtualAccount: String, status: DepositStatus, purchaseOrder: String,
     salesOrder: String, endCustomer: String, orderDate: String, to bytes: inout [UInt8]
   ) {
-    bytes.append(contentsOf: prefix)
+    let appended = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchBytes) { buffer in
+      var row = RowScratch(buffer)
+      write(
+        webOrderID: webOrderID, lineNumber: lineNumber, sku: sku, quantity: quantity, licenseType: licenseType,
+        termMonths: termMonths, startDate: startDate, smartAccount: smartAccount, virtualAccount: virtualAccount,
+        status: status, purchaseOrder: purchaseOrder, salesOrder: salesOrder, endCustomer: endCustomer,
+        orderDate: orderDate, to: &row)
+      guard !row.overflowed else { return false }
+      bytes.append(contentsOf: row.bytes)
+      return true
+    }
+    guard !appended else { return }
+    write(
+      webOrderID: webOrderID, lineNumber: lineNumber, sku: sku, quantity: quantity, licenseType: licenseType,
+      termMonths: termMonths, startDate: startDate, smartAccount: smartAccount, virtualAccount: virtualAccount,
+      status: status, purchaseOrder: purchaseOrder, salesOrder: salesOrder, endCustomer: endCustomer,
+      orderDate: orderDate, to: &bytes)
+  }
+
+  /// The space a row is first written into: a few times a usual row.
+  static let scratchBytes = 1024
+
+  private func write<Output: CSVOutput>(
+    webOrderID: String, lineNumber: String, sku: String, quantity: Int, licenseType: LicenseType, termMonths: Int?,
+    startDate: String, smartAccount: String, virtualAccount: String, status: DepositStatus, purchaseOrder: String,
+    salesOrder: String, endCustomer: String, orderDate: String, to bytes: inout Output
+  ) {
+    prefix.withUnsafeBufferPointer { bytes.appendBytes($0) }
     bytes.append(0x2C)
-    CSVFormatter.appendCell(webOrderID, to: &bytes)
+    CSVFormatter.writeCell(webOrderID, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(lineNumber, to: &bytes)
+    CSVFormatter.writeCell(lineNumber, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(sku, to: &bytes)
+    CSVFormatter.writeCell(sku, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendNumber(quantity, to: &bytes)
+    CSVFormatter.writeNumber(quantity, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(licenseType.rawValue, to: &bytes)
+    CSVFormatter.writeCell(licenseType.rawValue, to: &bytes)
     bytes.append(0x2C)
-    if let months = termMonths { CSVFormatter.appendNumber(months, to: &bytes) }
+    if let months = termMonths { CSVFormatter.writeNumber(months, to: &bytes) }
     bytes.append(0x2C)
-    if !startDate.isEmpty { CSVFormatter.appendCell(startDate, to: &bytes) }
+    if !startDate.isEmpty { CSVFormatter.writeCell(startDate, to: &bytes) }
     bytes.append(0x2C)
-    CSVFormatter.appendCell(smartAccount, to: &bytes)
+    CSVFormatter.writeCell(smartAccount, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(virtualAccount, to: &bytes)
+    CSVFormatter.writeCell(virtualAccount, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(status.rawValue, to: &bytes)
+    CSVFormatter.writeCell(status.rawValue, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(purchaseOrder, to: &bytes)
+    CSVFormatter.writeCell(purchaseOrder, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(salesOrder, to: &bytes)
+    CSVFormatter.writeCell(salesOrder, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(endCustomer, to: &bytes)
+    CSVFormatter.writeCell(endCustomer, to: &bytes)
     bytes.append(0x2C)
-    CSVFormatter.appendCell(orderDate, to: &bytes)
+    CSVFormatter.writeCell(orderDate, to: &bytes)
     bytes.append(0x0D)
     bytes.append(0x0A)
   }
