@@ -15,37 +15,31 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
   private var count = 0
   private let capacity: Int
   private var closed = false
-  /// The count a waiting producer is woken at.
-  private let lowWater: Int
-  /// Whether a thread sleeps in `put` (for room) or in `take` (for an element).
-  private var producerWaits = false
-  private var consumerWaits = false
+  /// Threads asleep in `put` (for room) and in `take` (for an element): the
+  /// other side wakes them, and nobody is woken when nobody sleeps.
+  private var waitingProducers = 0
+  private var waitingConsumers = 0
 
   init(capacity: Int) {
     precondition(capacity > 0)
     self.capacity = capacity
-    lowWater = capacity / 2
     slots = Array(repeating: nil, count: capacity)
   }
 
   /// Adds an element; returns false (dropping it) when the queue was closed.
-  ///
-  /// A producer that finds the queue full sleeps until the consumer has
-  /// taken it down to half: one wake-up per half queue instead of one per
-  /// element, when the consumer is the slower side.
   @discardableResult
   func put(_ element: Element) -> Bool {
     condition.lock()
     defer { condition.unlock() }
-    if count == capacity && !closed {
-      producerWaits = true
-      while count > lowWater && !closed { condition.wait() }
-      producerWaits = false
+    while count == capacity && !closed {
+      waitingProducers += 1
+      condition.wait()
+      waitingProducers -= 1
     }
     if closed { return false }
     slots[(head + count) % capacity] = element
     count += 1
-    if consumerWaits { condition.broadcast() }
+    if waitingConsumers > 0 { condition.broadcast() }
     return true
   }
 
@@ -53,15 +47,15 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
   func take() -> Element? {
     condition.lock()
     defer { condition.unlock() }
-    if count == 0 && !closed {
-      consumerWaits = true
-      while count == 0 && !closed { condition.wait() }
-      consumerWaits = false
+    while count == 0 && !closed {
+      waitingConsumers += 1
+      condition.wait()
+      waitingConsumers -= 1
     }
     guard count > 0, let element = slots[head].take() else { return nil }
     head = (head + 1) % capacity
     count -= 1
-    if producerWaits && count <= lowWater { condition.broadcast() }
+    if waitingProducers > 0 { condition.broadcast() }
     return element
   }
 

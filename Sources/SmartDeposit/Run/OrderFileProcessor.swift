@@ -22,7 +22,7 @@ public struct OrderFileProcessor: Sendable {
   /// Records per batch: what suits the ledger (`Ledger.batchSize`).
   public var batchSize = 512
   /// Batches each queue holds: about 2,048 lines whatever the batch size
-  /// (four of 512 for SQLite), and never fewer than two, so that memory does
+  /// (two of 1,024 for SQLite), and never fewer than two, so that memory does
   /// not grow with the larger batches a server ledger takes.
   var queueDepth: Int { max(2, 2048 / max(batchSize, 1)) }
 
