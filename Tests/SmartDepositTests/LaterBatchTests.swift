@@ -75,6 +75,34 @@ struct LaterBatchTests {
     #expect(Set(deposits.map { $0[2] }).count == 296)
   }
 
+  /// An order whose first line is followed by a long run of rejected lines
+  /// of other orders, then by its own second line, rejected: the first line
+  /// is taken back after rejects below it were reported (its deposit row
+  /// was still held back), and rejects.csv still lists the file's rejects
+  /// by line, each once, as the ledger holds them.
+  @Test(arguments: Backend.tested)
+  func anOrderRejectedBatchesBelowItsFirstLineListsRejectsByLine(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
+    var lines = (0..<3_000).map { GroupCommitTests.line(400_000 + $0, quantity: "2") }
+    for index in 11..<2_990 { lines[index] = GroupCommitTests.line(400_000 + index, quantity: "0") }
+    lines[10] = GroupCommitTests.line(499_999, quantity: "2")
+    lines[2_990] = GroupCommitTests.line(499_999, quantity: "x").replacingOccurrences(of: ",1.0,", with: ",2.0,")
+    try drop.drop("apart.csv", csvHeader + "\n" + lines.joined(separator: "\n") + "\n")
+    let run = try drop.run()
+    #expect(run.summary.lines.read == 3_000)
+    #expect(run.summary.rejectsByCode == ["invalid-quantity": 2_980, "order-rejected": 1])
+    #expect(run.summary.lines.deposited == 19)
+    #expect(try drop.ledger().depositCount() == 19)
+    let rejects = try drop.report(run, "rejects.csv").dropFirst().filter { $0.count > 1 }
+    #expect(rejects.count == 2_981)
+    #expect(rejects.first.map { [$0[1], $0[2], $0[4]] } == ["12", "499999", "order-rejected"])
+    let outOfOrder = zip(rejects, rejects.dropFirst()).first { (Int($0.0[1]) ?? 0) >= (Int($0.1[1]) ?? 0) }
+    #expect(outOfOrder == nil, "rejects.csv lists line \(outOfOrder?.1[1] ?? "") after line \(outOfOrder?.0[1] ?? "")")
+    #expect(rejects.last.map { [$0[1], $0[3], $0[4]] } == ["2992", "2.0", "invalid-quantity"])
+    let deposits = try drop.report(run, "deposits.csv").dropFirst().filter { $0.count > 1 }
+    #expect(deposits.count == 19)
+  }
+
   /// A large file whose lines fall between the keys of a large ledger, in
   /// no order: each goes in where it belongs, every one exactly once.
   /// (Multi-row inserts spread across the table once made SQLite's

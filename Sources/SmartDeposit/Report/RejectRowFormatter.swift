@@ -9,11 +9,35 @@ public enum RejectRowFormatter {
 
   /// The reject's row, with its line end.
   public static func row(_ reject: Reject) -> String {
+    var bytes: [UInt8] = []
+    append(reject, to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Appends the reject's row, with its line end, cell by cell: no text is
+  /// built for a row on the way.
+  public static func append(_ reject: Reject, to bytes: inout [UInt8]) {
     let written = reject.written
-    return CSVFormatter.row([
-      reject.file, String(reject.record), reject.webOrderID, reject.lineNumber, reject.code.rawValue, reject.message,
-      written.purchaseOrder, written.salesOrder, written.endCustomer, written.orderDate, written.sku,
-      written.quantity, written.smartAccount, written.virtualAccount,
-    ])
+    CSVFormatter.writeCell(reject.file, to: &bytes)
+    bytes.append(0x2C)
+    CSVFormatter.writeNumber(reject.record, to: &bytes)
+    func cell(_ value: String) {
+      bytes.append(0x2C)
+      CSVFormatter.writeCell(value, to: &bytes)
+    }
+    cell(reject.webOrderID)
+    cell(reject.lineNumber)
+    cell(reject.code.rawValue)
+    cell(reject.message)
+    cell(written.purchaseOrder)
+    cell(written.salesOrder)
+    cell(written.endCustomer)
+    cell(written.orderDate)
+    cell(written.sku)
+    cell(written.quantity)
+    cell(written.smartAccount)
+    cell(written.virtualAccount)
+    bytes.append(0x0D)
+    bytes.append(0x0A)
   }
 }

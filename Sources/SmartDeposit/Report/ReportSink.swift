@@ -9,4 +9,7 @@ public protocol ReportSink: AnyObject {
   /// What this file deposited per account (for the HTML page).
   func addTotals(_ totals: [AccountKey: AccountQuantities]) throws
   func reject(_ reject: Reject) throws
+  /// Takes back the current file's rejects only (its deposit rows stand):
+  /// they are about to be written again in the ledger's order.
+  func discardRejectsOfFile() throws
 }

@@ -119,8 +119,14 @@ public final class RunReportWriter: ReportSink {
   }
 
   public func reject(_ reject: Reject) throws {
-    try rejects.write(RejectRowFormatter.row(reject))
+    try rejects.append { RejectRowFormatter.append(reject, to: &$0) }
     if firstRejects.count < Self.htmlRejectLimit { firstRejects.append(reject) }
+  }
+
+  public func discardRejectsOfFile() throws {
+    guard let mark = fileMark else { return }
+    try rejects.truncate(to: mark.rejects)
+    firstRejects.removeLast(firstRejects.count - mark.firstRejects)
   }
 
   /// Writes summary.json and report.html, syncs everything and publishes the folder.

@@ -151,8 +151,11 @@ public struct FileChecker {
 /// Keeps the rejects a check finds.
 final class CollectingSink: ReportSink {
   var rejects: [Reject] = []
-  func beginFile() throws {}
-  func discardFile() throws {}
+  /// How many rejects came before the current file.
+  private var fileStart = 0
+  func beginFile() throws { fileStart = rejects.count }
+  func discardFile() throws { rejects.removeLast(rejects.count - fileStart) }
+  func discardRejectsOfFile() throws { rejects.removeLast(rejects.count - fileStart) }
   func depositRows(_ rows: UnsafeRawBufferPointer) throws {}
   func addTotals(_ totals: [AccountKey: AccountQuantities]) throws {}
   func reject(_ reject: Reject) throws { rejects.append(reject) }

@@ -45,6 +45,11 @@ struct FileDepositWriter {
   private var pendingCount = 0
   /// Set when an order was rejected after some of its rows were reported.
   private(set) var reportNeedsRewrite = false
+  /// Set when a reject came for a line above rejects already reported: the
+  /// file's rejects are then reported again from the ledger at its end.
+  private(set) var rejectsNeedRewrite = false
+  /// The line of the last reject reported.
+  private var lastReportedRecord = 0
 
   init(session: DepositSession, file: String, size: Int64, atomicity: Atomicity, report: ReportSink?) {
     self.session = session
@@ -183,10 +188,28 @@ struct FileDepositWriter {
     withdrawals.removeAll(keepingCapacity: true)
   }
 
-  /// Sends the rejects not yet recorded to the ledger.
+  /// Sends the rejects not yet recorded to the ledger, in the order of
+  /// their lines, and reports them while they still follow the file's
+  /// rejects already reported in that order (`rejects.csv` lists a file's
+  /// rejects as the ledger does: by line, then as recorded).
   mutating func flushRejects() throws {
     guard !pendingRejects.isEmpty else { return }
+    // The lines an order's withdrawal rejects come after the batch's other
+    // rejects, though they are earlier in the file.
+    if zip(pendingRejects, pendingRejects.dropFirst()).contains(where: { $0.record > $1.record }) {
+      pendingRejects = pendingRejects.enumerated().sorted { ($0.element.record, $0.offset) < ($1.element.record, $1.offset) }
+        .map(\.element)
+    }
     try session.recordRejects(pendingRejects)
+    if let report, !rejectsNeedRewrite {
+      if pendingRejects[0].record < lastReportedRecord {
+        // An order withdrawn across batches: lines above those reported.
+        rejectsNeedRewrite = true
+      } else {
+        for reject in pendingRejects { try report.reject(reject) }
+        lastReportedRecord = pendingRejects[pendingRejects.count - 1].record
+      }
+    }
     pendingRejects.removeAll(keepingCapacity: true)
   }
 

@@ -130,10 +130,15 @@ public struct OrderFileProcessor: Sendable {
               formatter.append(deposit, to: &row)
               try row.withUnsafeBytes { try report.depositRows($0) }
             }
+          } else if writer.rejectsNeedRewrite {
+            try report.discardRejectsOfFile()
           }
           try report.addTotals(totals.finish(minus: writer.notDeposited))
-          // Most files reject nothing: then there is nothing to read back.
-          if counts.rejected > 0 { try session.rejectsOfThisFile { try report.reject($0) } }
+          // The rejects were reported batch by batch, unless they have to be
+          // listed again in the ledger's order.
+          if counts.rejected > 0 && (writer.reportNeedsRewrite || writer.rejectsNeedRewrite) {
+            try session.rejectsOfThisFile { try report.reject($0) }
+          }
         }
         return (counts, digest, session.fileID)
       }
