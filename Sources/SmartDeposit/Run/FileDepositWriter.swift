@@ -50,6 +50,8 @@ struct FileDepositWriter {
   private(set) var rejectsNeedRewrite = false
   /// The line of the last reject reported.
   private var lastReportedRecord = 0
+  /// Counts the changes `reject` makes to the orders rejected in the batch.
+  private var rejectionChanges = 0
 
   init(session: DepositSession, file: String, size: Int64, atomicity: Atomicity, report: ReportSink?) {
     self.session = session
@@ -69,12 +71,16 @@ struct FileDepositWriter {
     var rejectedSoFar = rejectedInBatch
     var held: [Int] = []
     if atomicity == .order {
+      // The lines of an order follow one another: the set is asked once
+      // per order (and again after a reject, which may add the order).
+      var memo = OrderMemo<Bool>()
       for event in batch.events {
         switch event {
         case .reject(let reject):
           rejectedSoFar.insert(LineIdentity.orderKey(reject.webOrderID))
+          memo.forget()
         case .deposit(let index):
-          if !rejectedSoFar.isEmpty && rejectedSoFar.contains(batch.rows.string(.orderKey, at: index)) {
+          if !rejectedSoFar.isEmpty && memo.answer(for: index, in: batch.rows, { rejectedSoFar.contains($0) }) {
             held.append(index)
           }
         }
@@ -101,23 +107,33 @@ struct FileDepositWriter {
       }
       outcomes = toSend.isEmpty ? [] : try session.deposit(toSend)
     }
+    // Whether a deposit's order is being withdrawn, and whether it is
+    // rejected in this batch: asked once per order until `reject` changes
+    // either answer.
+    var memo = OrderMemo<(withdrawn: Bool, rejected: Bool)>()
+    var memoChanges = rejectionChanges
     for event in batch.events {
       counts.read += 1
       switch event {
       case .reject(let reject):
         self.reject(reject)
       case .deposit(let index):
-        if !withdrawals.isEmpty, sent[index] >= 0, case .deposited = outcomes[sent[index]],
-          withdrawals[batch.rows.string(.orderKey, at: index)] != nil
-        {
+        if memoChanges != rejectionChanges {
+          memo.forget()
+          memoChanges = rejectionChanges
+        }
+        let order =
+          withdrawals.isEmpty && rejectedInBatch.isEmpty
+          ? (withdrawn: false, rejected: false)
+          : memo.answer(for: index, in: batch.rows) { key in
+            (withdrawals[key] != nil, rejectedInBatch.contains(key))
+          }
+        if order.withdrawn, sent[index] >= 0, case .deposited = outcomes[sent[index]] {
           // Deposited with its batch after a line that rejected its order:
           // taken back with the order at the end of the batch.
           continue
         }
-        if atomicity == .order
-          && (sent[index] < 0
-            || (!rejectedInBatch.isEmpty && rejectedInBatch.contains(batch.rows.string(.orderKey, at: index))))
-        {
+        if atomicity == .order && (sent[index] < 0 || order.rejected) {
           let deposit = batch.rows.deposit(at: index)
           notTaken(deposit)
           reject(
@@ -274,6 +290,7 @@ struct FileDepositWriter {
     counts.rejectsByCode[reject.code, default: 0] += 1
     guard rejectsOrder else { return }
     anyOrderRejected = true
+    rejectionChanges &+= 1
     rejectedBits.insert(order.utf8)
     rejectedInBatch.insert(order)
     let isPending = pendingCount > 0 && pendingOrder.elementsEqual(order.utf8)
@@ -282,5 +299,24 @@ struct FileDepositWriter {
       pendingRows.removeAll(keepingCapacity: true)
       pendingCount = 0
     }
+  }
+}
+
+/// The last answer asked about a deposit's order, kept while the deposits
+/// that follow belong to the same order (their keys' bytes are compared in
+/// place; the key becomes a text only when the order changes).
+struct OrderMemo<Answer> {
+  private var key: Range<Int> = 0..<0
+  private var answer: Answer?
+
+  mutating func forget() { answer = nil }
+
+  mutating func answer(for index: Int, in rows: DepositRows, _ ask: (String) -> Answer) -> Answer {
+    let range = rows.range(.orderKey, at: index)
+    if let answer, rows.bytes[range].elementsEqual(rows.bytes[key]) { return answer }
+    let found = ask(rows.string(.orderKey, at: index))
+    key = range
+    answer = found
+    return found
   }
 }
