@@ -204,19 +204,33 @@ public final class SQLiteLedger: Ledger {
 
   public func registry() throws -> Registry {
     try read("reading the registry") { db in
+      // Cells are read in place (`SQLiteCursor`): decoding GRDB rows cost
+      // more than the queries, on the path of every run's first file.
       var names: [String: [String]] = [:]
-      let rows = try Row.fetchCursor(
-        db, sql: "SELECT smart_account, name FROM virtual_accounts ORDER BY smart_account, name_key")
-      while let row = try rows.next() { names[row[0], default: []].append(row[1]) }
+      let vas = SQLiteCursor(
+        try db.makeStatement(sql: "SELECT smart_account, name FROM virtual_accounts ORDER BY smart_account, name_key"))
+      // An account's VAs come one after the other: one insert per account.
+      var account = ""
+      var list: [String] = []
+      while let row = try vas.next() {
+        let identifier = try row.bytes(0)
+        if !identifier.elementsEqual(account.utf8) {
+          if !list.isEmpty { names[account] = list }
+          account = String(decoding: identifier, as: UTF8.self)
+          list = []
+        }
+        list.append(try row.string(1))
+      }
+      if !list.isEmpty { names[account] = list }
       var accounts: [SmartAccount] = []
-      let accountRows = try Row.fetchCursor(db, sql: "SELECT smart_account, name, type, partner FROM accounts")
+      let accountRows = SQLiteCursor(try db.makeStatement(sql: "SELECT smart_account, name, type, partner FROM accounts"))
       while let row = try accountRows.next() {
-        guard let type = AccountType(rawValue: row[2]) else { continue }
-        let identifier: String = row[0]
+        guard let type = AccountType(rawValue: try row.string(2)) else { continue }
+        let identifier = try row.string(0)
         accounts.append(
           SmartAccount(
-            identifier: identifier, name: row[1], type: type, partner: row[3], virtualAccounts: names[identifier] ?? [])
-        )
+            identifier: identifier, name: try row.string(1), type: type, partner: try row.string(3),
+            virtualAccounts: names[identifier] ?? []))
       }
       return Registry(accounts)
     }

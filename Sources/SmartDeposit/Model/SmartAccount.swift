@@ -32,7 +32,9 @@ public struct SmartAccount: Sendable, Equatable, Codable {
     self.type = type
     self.partner = partner
     var names = ["DEFAULT"]
+    names.reserveCapacity(virtualAccounts.count + 1)
     var seen: Set<String> = ["default"]
+    seen.reserveCapacity(virtualAccounts.count + 1)
     for virtualAccount in virtualAccounts where seen.insert(virtualAccount.lowercased()).inserted {
       names.append(virtualAccount)
     }
@@ -58,6 +60,7 @@ public struct Registry: Sendable {
     init(_ account: SmartAccount) {
       self.account = account
       var names: [String: String] = [:]
+      names.reserveCapacity(2 * account.virtualAccounts.count)
       for name in account.virtualAccounts {
         names[name.lowercased()] = name
         names[name] = name
