@@ -1,3 +1,5 @@
+import Foundation
+
 /// The ledger side of one file: takes its batches in file order, sends each
 /// batch's deposits to the ledger in one call, and applies order atomicity
 /// and the report to what comes back.
@@ -313,7 +315,13 @@ struct OrderMemo<Answer> {
 
   mutating func answer(for index: Int, in rows: DepositRows, _ ask: (String) -> Answer) -> Answer {
     let range = rows.range(.orderKey, at: index)
-    if let answer, rows.bytes[range].elementsEqual(rows.bytes[key]) { return answer }
+    // Compared with memcmp: a slice's elementsEqual went byte by byte.
+    if let answer, range.count == key.count,
+      rows.bytes.withUnsafeBytes({ memcmp($0.baseAddress! + range.lowerBound, $0.baseAddress! + key.lowerBound, key.count) })
+        == 0
+    {
+      return answer
+    }
     let found = ask(rows.string(.orderKey, at: index))
     key = range
     answer = found
