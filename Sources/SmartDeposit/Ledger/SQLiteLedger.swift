@@ -223,7 +223,8 @@ public final class SQLiteLedger: Ledger {
       }
       if !list.isEmpty { names[account] = list }
       var accounts: [SmartAccount] = []
-      let accountRows = SQLiteCursor(try db.makeStatement(sql: "SELECT smart_account, name, type, partner FROM accounts"))
+      let accountRows = SQLiteCursor(
+        try db.makeStatement(sql: "SELECT smart_account, name, type, partner FROM accounts"))
       while let row = try accountRows.next() {
         guard let type = AccountType(rawValue: try row.string(2)) else { continue }
         let identifier = try row.string(0)

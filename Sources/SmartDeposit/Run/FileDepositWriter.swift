@@ -215,7 +215,8 @@ struct FileDepositWriter {
     // The lines an order's withdrawal rejects come after the batch's other
     // rejects, though they are earlier in the file.
     if zip(pendingRejects, pendingRejects.dropFirst()).contains(where: { $0.record > $1.record }) {
-      pendingRejects = pendingRejects.enumerated().sorted { ($0.element.record, $0.offset) < ($1.element.record, $1.offset) }
+      pendingRejects = pendingRejects.enumerated()
+        .sorted { ($0.element.record, $0.offset) < ($1.element.record, $1.offset) }
         .map(\.element)
     }
     try session.recordRejects(pendingRejects)
@@ -313,15 +314,18 @@ struct OrderMemo<Answer> {
 
   mutating func forget() { answer = nil }
 
+  /// Compared with memcmp: a slice's elementsEqual went byte by byte.
+  private static func equal(_ first: Range<Int>, _ second: Range<Int>, in bytes: [UInt8]) -> Bool {
+    guard first.count == second.count else { return false }
+    return bytes.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress else { return true }
+      return memcmp(base + first.lowerBound, base + second.lowerBound, first.count) == 0
+    }
+  }
+
   mutating func answer(for index: Int, in rows: DepositRows, _ ask: (String) -> Answer) -> Answer {
     let range = rows.range(.orderKey, at: index)
-    // Compared with memcmp: a slice's elementsEqual went byte by byte.
-    if let answer, range.count == key.count,
-      rows.bytes.withUnsafeBytes({ memcmp($0.baseAddress! + range.lowerBound, $0.baseAddress! + key.lowerBound, key.count) })
-        == 0
-    {
-      return answer
-    }
+    if let answer, Self.equal(range, key, in: rows.bytes) { return answer }
     let found = ask(rows.string(.orderKey, at: index))
     key = range
     answer = found
