@@ -1,3 +1,5 @@
+import Foundation
+
 /// The text fields of a deposit row, in their order in a batch's bytes.
 public enum DepositField: Int, CaseIterable, Sendable {
   case webOrderID, lineNumber, sku, licenseType, startDate, smartAccount, virtualAccount, status, source
@@ -112,6 +114,17 @@ public struct DepositRows: Sendable {
   func withBytes<T>(_ field: DepositField, at index: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
     let range = range(field, at: index)
     return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+  }
+
+  /// Whether two ranges of `bytes` (fields, as `range` gives them) hold the
+  /// same bytes: compared with memcmp, where a slice's elementsEqual goes
+  /// byte by byte.
+  func bytesEqual(_ first: Range<Int>, _ second: Range<Int>) -> Bool {
+    guard first.count == second.count else { return false }
+    return bytes.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress else { return true }
+      return memcmp(base + first.lowerBound, base + second.lowerBound, first.count) == 0
+    }
   }
 
   /// A field of row `index` as text.

@@ -53,9 +53,8 @@ public final class RunReportWriter: ReportSink {
   public func discardFile() throws {
     guard let mark = fileMark else { return }
     try deposits.truncate(to: mark.deposits)
-    try rejects.truncate(to: mark.rejects)
+    try discardRejectsOfFile()
     fileTotals = [:]
-    firstRejects.removeLast(firstRejects.count - mark.firstRejects)
   }
 
   /// Where an open group's rows start: its files commit together, and are

@@ -154,7 +154,7 @@ final class CollectingSink: ReportSink {
   /// How many rejects came before the current file.
   private var fileStart = 0
   func beginFile() throws { fileStart = rejects.count }
-  func discardFile() throws { rejects.removeLast(rejects.count - fileStart) }
+  func discardFile() throws { try discardRejectsOfFile() }
   func discardRejectsOfFile() throws { rejects.removeLast(rejects.count - fileStart) }
   func depositRows(_ rows: UnsafeRawBufferPointer) throws {}
   func addTotals(_ totals: [AccountKey: AccountQuantities]) throws {}

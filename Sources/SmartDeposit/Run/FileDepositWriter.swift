@@ -1,5 +1,3 @@
-import Foundation
-
 /// The ledger side of one file: takes its batches in file order, sends each
 /// batch's deposits to the ledger in one call, and applies order atomicity
 /// and the report to what comes back.
@@ -52,8 +50,6 @@ struct FileDepositWriter {
   private(set) var rejectsNeedRewrite = false
   /// The line of the last reject reported.
   private var lastReportedRecord = 0
-  /// Counts the changes `reject` makes to the orders rejected in the batch.
-  private var rejectionChanges = 0
 
   init(session: DepositSession, file: String, size: Int64, atomicity: Atomicity, report: ReportSink?) {
     self.session = session
@@ -110,20 +106,16 @@ struct FileDepositWriter {
       outcomes = toSend.isEmpty ? [] : try session.deposit(toSend)
     }
     // Whether a deposit's order is being withdrawn, and whether it is
-    // rejected in this batch: asked once per order until `reject` changes
-    // either answer.
+    // rejected in this batch: asked once per order, and again after a
+    // reject that may have changed either answer.
     var memo = OrderMemo<(withdrawn: Bool, rejected: Bool)>()
-    var memoChanges = rejectionChanges
     for event in batch.events {
       counts.read += 1
       switch event {
       case .reject(let reject):
         self.reject(reject)
+        memo.forget()
       case .deposit(let index):
-        if memoChanges != rejectionChanges {
-          memo.forget()
-          memoChanges = rejectionChanges
-        }
         let order =
           withdrawals.isEmpty && rejectedInBatch.isEmpty
           ? (withdrawn: false, rejected: false)
@@ -160,6 +152,7 @@ struct FileDepositWriter {
           counts.duplicate += 1
           notTaken(batch.rows.deposit(at: index))
         case .conflicting(let existing):
+          memo.forget()
           let deposit = batch.rows.deposit(at: index)
           notTaken(deposit)
           reject(
@@ -213,12 +206,9 @@ struct FileDepositWriter {
   mutating func flushRejects() throws {
     guard !pendingRejects.isEmpty else { return }
     // The lines an order's withdrawal rejects come after the batch's other
-    // rejects, though they are earlier in the file.
-    if zip(pendingRejects, pendingRejects.dropFirst()).contains(where: { $0.record > $1.record }) {
-      pendingRejects = pendingRejects.enumerated()
-        .sorted { ($0.element.record, $0.offset) < ($1.element.record, $1.offset) }
-        .map(\.element)
-    }
+    // rejects, though they are earlier in the file. (The sort is stable:
+    // rejects of one line keep the order they were made in.)
+    pendingRejects.sort { $0.record < $1.record }
     try session.recordRejects(pendingRejects)
     if let report, !rejectsNeedRewrite {
       if pendingRejects[0].record < lastReportedRecord {
@@ -258,7 +248,7 @@ struct FileDepositWriter {
           if !key.isEmpty, rejectedBits.mayContain(key.utf8) { candidates.insert(key) }
         case .deposit(let index):
           let range = batch.rows.range(.orderKey, at: index)
-          if range.isEmpty || bytes[range].elementsEqual(bytes[previous]) { continue }
+          if range.isEmpty || batch.rows.bytesEqual(range, previous) { continue }
           previous = range
           let key = UnsafeRawBufferPointer(rebasing: bytes[range])
           if rejectedBits.mayContain(key) { candidates.insert(String(decoding: key, as: UTF8.self)) }
@@ -293,7 +283,6 @@ struct FileDepositWriter {
     counts.rejectsByCode[reject.code, default: 0] += 1
     guard rejectsOrder else { return }
     anyOrderRejected = true
-    rejectionChanges &+= 1
     rejectedBits.insert(order.utf8)
     rejectedInBatch.insert(order)
     let isPending = pendingCount > 0 && pendingOrder.elementsEqual(order.utf8)
@@ -314,18 +303,9 @@ struct OrderMemo<Answer> {
 
   mutating func forget() { answer = nil }
 
-  /// Compared with memcmp: a slice's elementsEqual went byte by byte.
-  private static func equal(_ first: Range<Int>, _ second: Range<Int>, in bytes: [UInt8]) -> Bool {
-    guard first.count == second.count else { return false }
-    return bytes.withUnsafeBytes { raw in
-      guard let base = raw.baseAddress else { return true }
-      return memcmp(base + first.lowerBound, base + second.lowerBound, first.count) == 0
-    }
-  }
-
   mutating func answer(for index: Int, in rows: DepositRows, _ ask: (String) -> Answer) -> Answer {
     let range = rows.range(.orderKey, at: index)
-    if let answer, Self.equal(range, key, in: rows.bytes) { return answer }
+    if let answer, rows.bytesEqual(range, key) { return answer }
     let found = ask(rows.string(.orderKey, at: index))
     key = range
     answer = found
