@@ -103,6 +103,28 @@ struct LaterBatchTests {
     #expect(deposits.count == 19)
   }
 
+  /// A file with more rejects than a server ledger sends in one COPY, and
+  /// its last ones in its last batch: the ledger holds every reject the
+  /// report lists, once, on either backend.
+  @Test(arguments: Backend.tested)
+  func everyRejectOfAFileWithManyIsInTheLedgerOnce(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
+    // Every fourth line bad, the last among them: 750 rejects, more than
+    // a server ledger sends in one COPY, and some still unsent at the end.
+    let bad = Set(stride(from: 3, to: 3_000, by: 4))
+    let lines = (0..<3_000).map { GroupCommitTests.line(600_000 + $0, quantity: bad.contains($0) ? "0" : "2") }
+    try drop.drop("many-rejects.csv", csvHeader + "\n" + lines.joined(separator: "\n") + "\n")
+    let run = try drop.run()
+    #expect(bad.count == 750)
+    #expect(run.summary.rejectsByCode == ["invalid-quantity": 750])
+    #expect(run.summary.lines.deposited == 3_000 - 750)
+    let reported = try drop.report(run, "rejects.csv").dropFirst().filter { $0.count > 1 }.map { $0[1] }
+    var recorded: [String] = []
+    try drop.ledger().rejectsOfRun(id: run.summary.runID) { recorded.append(String($0.record)) }
+    #expect(reported.count == 750)
+    #expect(recorded == reported)
+  }
+
   /// A large file whose lines fall between the keys of a large ledger, in
   /// no order: each goes in where it belongs, every one exactly once.
   /// (Multi-row inserts spread across the table once made SQLite's

@@ -357,6 +357,35 @@ public protocol DepositSession: AnyObject {
 
 /// The deposit ledger. Every backend keeps the same guarantees: one
 /// transaction per file, deposit identity unique, file identity by content.
+/// How a file's batches of deposits go to the ledger.
+public enum DepositPacing: Sendable {
+  /// Each batch's outcomes come back before the next batch is sent.
+  case batchByBatch
+  /// A ledger behind a network may send a batch and go on without waiting
+  /// for it, taking every row as newly deposited (as almost every row of a
+  /// night's drop is). Should the ledger hold one of them already (or the
+  /// file hold one twice), nothing of the file is kept: the transaction
+  /// throws `DepositsSentAheadRefused`, and the file is done again
+  /// `.batchByBatch`, where each such row gets its outcome. An embedded
+  /// ledger, with no round trip to save, always goes batch by batch.
+  case ahead
+}
+
+/// Deposits sent ahead (`DepositPacing.ahead`) met a deposit the ledger
+/// already holds: the file's transaction was rolled back, and the file is
+/// to be done again batch by batch.
+public struct DepositsSentAheadRefused: Error, Sendable, CustomStringConvertible {
+  public var file: String
+  public var description: String { "\(file): a line sent ahead is already in the ledger; done again batch by batch" }
+}
+
+extension Ledger {
+  /// A file's transaction whose deposits go batch by batch.
+  public func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T {
+    try inFileTransaction(file, pacing: .batchByBatch, body)
+  }
+}
+
 public protocol Ledger: AnyObject {
   /// Where the ledger is, for messages (never with a password).
   var location: String { get }
@@ -408,9 +437,13 @@ public protocol Ledger: AnyObject {
   func setDisposition(fileID: Int64, disposition: FileDisposition) throws
   /// Records `file` and runs `body` in the same transaction: the file's
   /// deposits and its record commit together when `body` returns, and
-  /// neither does when it throws. Throws `LedgerError.duplicateFile` when a
-  /// file of the same content was committed meanwhile (by another runner).
-  func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T
+  /// neither does when it throws. Throws `DuplicateFileError` when a file
+  /// of the same content was committed meanwhile (by another runner), and,
+  /// with `.ahead`, `DepositsSentAheadRefused` when the file must be done
+  /// again `.batchByBatch`.
+  func inFileTransaction<T>(
+    _ file: FileRecord, pacing: DepositPacing, _ body: (DepositSession) throws -> T
+  ) throws -> T
   /// Whether several files may commit in one transaction (a group commit):
   /// one sync to disk for many small files instead of one each. Not where
   /// runners side by side must see each file committed on its own.

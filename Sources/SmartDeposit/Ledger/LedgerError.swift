@@ -6,12 +6,15 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
   public var cause: String
   /// The server's SQLSTATE, where a database server gave one.
   public var sqlState: String?
+  /// The constraint (or unique index) that refused a change, where the server named it.
+  public var constraint: String?
 
-  public init(path: String, operation: String, cause: String, sqlState: String? = nil) {
+  public init(path: String, operation: String, cause: String, sqlState: String? = nil, constraint: String? = nil) {
     self.path = path
     self.operation = operation
     self.cause = cause
     self.sqlState = sqlState
+    self.constraint = constraint
   }
 
   /// Whether a unique constraint refused the change.

@@ -464,7 +464,10 @@ public final class SQLiteLedger: Ledger {
   /// and the check was a lookup in `files` per deposited line, 12% of the
   /// insert's time (1M rows through the sqlite3 shell: 1.45 s with it,
   /// 1.27 s without).
-  public func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T {
+  /// In-process, a batch costs no round trip: deposits always go batch by batch.
+  public func inFileTransaction<T>(
+    _ file: FileRecord, pacing: DepositPacing, _ body: (DepositSession) throws -> T
+  ) throws -> T {
     try write("depositing \(file.name)", checkingForeignKeys: false) { db in
       // Inside a savepoint (a group's file, a dry run) rows go in one by
       // one: SQLite 3.40 failed a multi-row statement there with "database

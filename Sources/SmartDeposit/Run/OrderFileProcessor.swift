@@ -70,9 +70,20 @@ public struct OrderFileProcessor: Sendable {
     let formatter = DepositRowFormatter(runID: runID, file: file.name)
     try report?.beginFile()
     do {
-      return try ledger.inFileTransaction(record) { session in
-        try deposit(
-          file, sha256: sha256, formatter: formatter, session: session, report: report, prepared: prepared)
+      do {
+        return try ledger.inFileTransaction(record, pacing: .ahead) { session in
+          try deposit(
+            file, sha256: sha256, formatter: formatter, session: session, report: report, prepared: prepared)
+        }
+      } catch is DepositsSentAheadRefused {
+        // A line of the file is in the ledger already (or twice in the
+        // file): nothing of it was kept. Again from its first line, each
+        // batch's outcomes known before the next is sent.
+        try report?.discardFile()
+        try report?.beginFile()
+        return try ledger.inFileTransaction(record, pacing: .batchByBatch) { session in
+          try deposit(file, sha256: sha256, formatter: formatter, session: session, report: report, prepared: nil)
+        }
       }
     } catch {
       try? report?.discardFile()

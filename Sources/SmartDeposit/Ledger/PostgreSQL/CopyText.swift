@@ -9,6 +9,9 @@ struct CopyText {
 
   init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
+  /// Forgets the rows, keeping the room they took.
+  mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
   /// The rows, as the connection sends them.
   var buffer: NIOCore.ByteBuffer { NIOCore.ByteBuffer(bytes: bytes) }
 

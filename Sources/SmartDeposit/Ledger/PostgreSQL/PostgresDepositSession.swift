@@ -1,19 +1,45 @@
 import NIOCore
 import PostgresNIO
 
-/// One file's transaction on the PostgreSQL ledger: a batch of deposits is
-/// one `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING`
-/// (one round trip), plus one look-up of what the ledger already holds for
-/// the rows it did not insert (only when there are any).
+/// One file's transaction on the PostgreSQL ledger. A batch of deposits
+/// is one COPY into `deposits`.
+///
+/// Sent ahead (`DepositPacing.ahead`), a batch's COPY is not waited for:
+/// while the server stores it, this side applies the batch and prepares the
+/// next one. A batch's COPY waits for the one before it, so that what is
+/// sent but not yet taken stays one batch. Should the key refuse a row, the
+/// error comes with the next call that waits, and the file is done again
+/// batch by batch.
+///
+/// Batch by batch, each COPY runs under a savepoint and is waited for; a
+/// batch the key refuses is sent again as one `INSERT … SELECT FROM
+/// unnest(…) ON CONFLICT DO NOTHING RETURNING`, plus one look-up of what the
+/// ledger already holds for the rows it did not insert.
 final class PostgresDepositSession: DepositSession {
   private let session: PostgresSession
   let fileID: Int64
   private let file: FileRecord
+  private let sendsAhead: Bool
+  /// The numbers (`PostgresSession.confirm(through:)`) of the COPYs sent ahead and not yet confirmed.
+  private var onTheirWay: [Int] = []
+  /// Rejects not yet sent, as COPY rows: sent in one COPY once there are
+  /// `rejectsPerCopy` of them, and before any call that reads them or ends
+  /// the file. A COPY costs the server as much to start as a thousand rows
+  /// cost it to store.
+  private var unsentRejects = CopyText(capacity: 0)
+  private var unsentRejectCount = 0
+  static let rejectsPerCopy = 512
 
-  init(session: PostgresSession, fileID: Int64, file: FileRecord) {
+  /// The deposit key, as the server names it when it refuses a row.
+  static let depositKey = "deposits_pkey"
+  /// The key of processed files' content, as the server names it.
+  static let fileContentKey = "files_processed_sha256"
+
+  init(session: PostgresSession, fileID: Int64, file: FileRecord, sendsAhead: Bool) {
     self.session = session
     self.fileID = fileID
     self.file = file
+    self.sendsAhead = sendsAhead
   }
 
   static let depositColumns = LedgerQueries.depositColumns
@@ -32,6 +58,16 @@ final class PostgresDepositSession: DepositSession {
 
   func deposit(_ rows: DepositRows) throws -> [DepositOutcome] {
     guard !rows.isEmpty else { return [] }
+    if sendsAhead {
+      if onTheirWay.count == 1 {
+        try session.confirm(through: onTheirWay.removeFirst(), operation: "depositing \(file.name)")
+      }
+      onTheirWay.append(
+        try session.copy(
+          into: "deposits", columns: Self.copyColumns, data: Self.copyText(rows, fileID: fileID), waits: false,
+          operation: "depositing \(file.name)"))
+      return [DepositOutcome](repeating: .deposited, count: rows.count)
+    }
     // Most batches are all new lines: one COPY, under a savepoint. Only
     // when the unique key refuses a row (a line met before, here or by
     // another runner) is the batch sent again, row by row against the key.
@@ -171,10 +207,11 @@ final class PostgresDepositSession: DepositSession {
     ).map(Self.deposit).sorted { $0.record < $1.record }
   }
 
-  /// One COPY for the batch's rejects, not waited for.
+  /// Rejects go in with the next COPY of rejects (see `unsentRejects`).
   func recordRejects(_ rejects: [Reject]) throws {
     guard !rejects.isEmpty else { return }
-    var text = CopyText(capacity: rejects.count * 256)
+    var text = unsentRejects
+    unsentRejects = CopyText(capacity: 0)
     for reject in rejects {
       let identity = LineIdentity(webOrderID: reject.webOrderID, lineNumber: reject.lineNumber)
       text.field(file.runID)
@@ -198,10 +235,20 @@ final class PostgresDepositSession: DepositSession {
       text.field(reject.written.orderDate)
       text.endRow()
     }
-    // Nothing waits for the rejects: the next call that does finds them in.
+    unsentRejects = text
+    unsentRejectCount += rejects.count
+    if unsentRejectCount >= Self.rejectsPerCopy { try sendRejects() }
+  }
+
+  /// One COPY of the rejects not yet sent, not waited for: the next call
+  /// that waits finds them in.
+  private func sendRejects() throws {
+    guard unsentRejectCount > 0 else { return }
     try session.copy(
-      into: "rejects", columns: Self.rejectCopyColumns, data: text.buffer, waits: false,
+      into: "rejects", columns: Self.rejectCopyColumns, data: unsentRejects.buffer, waits: false,
       operation: "recording rejects of \(file.name)")
+    unsentRejects.removeAll()
+    unsentRejectCount = 0
   }
 
   static let rejectCopyColumns = [
@@ -211,6 +258,7 @@ final class PostgresDepositSession: DepositSession {
   ]
 
   func rejectedOrders(among orderKeys: Set<String>) throws -> Set<String> {
+    try sendRejects()
     var binds = PostgresBindings()
     binds.append(Int(fileID))
     binds.append(Array(orderKeys))
@@ -228,6 +276,7 @@ final class PostgresDepositSession: DepositSession {
   /// another runner committed meanwhile makes this a duplicate, and the
   /// whole transaction is rolled back.
   func finish(_ totals: FileTotals, sha256: String) throws {
+    try sendRejects()
     var binds = PostgresBindings()
     binds.append(totals.lines)
     binds.append(totals.rejected)
@@ -240,12 +289,13 @@ final class PostgresDepositSession: DepositSession {
         "UPDATE files SET lines = $1, rejected = $2, sha256 = $3, deposited = $5, held_quantity = $6 WHERE id = $4",
         binds,
         operation: "recording \(file.name)")
-    } catch let error as LedgerError where error.isUniqueViolation {
+    } catch let error as LedgerError where error.isUniqueViolation && error.constraint == Self.fileContentKey {
       throw DuplicateFileError(file: file.name)
     }
   }
 
   func heldDeposit(_ identity: LineIdentity) throws -> (deposit: Deposit, remaining: Int)? {
+    try sendRejects()
     var binds = PostgresBindings()
     binds.append(identity.order)
     binds.append(identity.line)
@@ -266,6 +316,7 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func transfer(source: String, transferID: String) throws -> Transfer? {
+    try sendRejects()
     var binds = PostgresBindings()
     binds.append(source)
     binds.append(transferID)
@@ -286,6 +337,7 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func applyTransfer(_ transfer: Transfer) throws {
+    try sendRejects()
     var binds = PostgresBindings()
     binds.append(transfer.transferID)
     binds.append(transfer.source)
@@ -312,6 +364,7 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func depositsOfThisFile(_ body: (Deposit) throws -> Void) throws {
+    try sendRejects()
     try forEachRow(
       "SELECT \(Self.depositColumns) FROM deposits WHERE file_id = \(fileID) ORDER BY record",
       operation: "reading the deposits of \(file.name)"
@@ -319,6 +372,7 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func rejectsOfThisFile(_ body: (Reject) throws -> Void) throws {
+    try sendRejects()
     try forEachRow(
       "SELECT \(LedgerQueries.rejectColumns) FROM rejects WHERE file_id = \(fileID) ORDER BY record, id",
       operation: "reading the rejects of \(file.name)"

@@ -476,11 +476,21 @@ public final class PostgresLedger: Ledger {
     return Int64(id)
   }
 
-  public func inFileTransaction<T>(_ file: FileRecord, _ body: (DepositSession) throws -> T) throws -> T {
-    try transaction("depositing \(file.name)") {
-      let fileID = try insertFile(file)
-      let deposits = PostgresDepositSession(session: session, fileID: fileID, file: file)
-      return try body(deposits)
+  public func inFileTransaction<T>(
+    _ file: FileRecord, pacing: DepositPacing, _ body: (DepositSession) throws -> T
+  ) throws -> T {
+    do {
+      return try transaction("depositing \(file.name)") {
+        let fileID = try insertFile(file)
+        let deposits = PostgresDepositSession(
+          session: session, fileID: fileID, file: file, sendsAhead: pacing == .ahead)
+        return try body(deposits)
+      }
+    } catch let error as LedgerError
+      where pacing == .ahead && error.isUniqueViolation && error.constraint == PostgresDepositSession.depositKey
+    {
+      // A row sent ahead met the deposit key; the whole file was rolled back.
+      throw DepositsSentAheadRefused(file: file.name)
     }
   }
 

@@ -19,6 +19,9 @@ final class PostgresSession: @unchecked Sendable {
   private let inFlight = InFlightQueries()
   /// Statements sent without waiting for them, in the order sent.
   private var unconfirmed: [EventLoopFuture<Void>] = []
+  /// How many statements were ever sent without waiting: each one's number
+  /// is its place in this count (see `confirm(through:)`).
+  private var sentAhead = 0
   /// Where the connection's async calls run: its own event loop, never the
   /// cooperative pool, whose threads may be the very ones waiting here.
   private let executor: EventLoopTaskExecutor
@@ -79,7 +82,14 @@ final class PostgresSession: @unchecked Sendable {
   /// next call that waits finds it done, and fails with its error if it failed.
   func send(_ sql: String, operation: String) throws {
     guard !connection.isClosed else { throw wrap(ConnectionLost(), operation: operation) }
-    unconfirmed.append(untilClosed(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)).map { _ in })
+    sentAhead(untilClosed(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)).map { _ in })
+  }
+
+  @discardableResult
+  private func sentAhead(_ statement: EventLoopFuture<Void>) -> Int {
+    unconfirmed.append(statement)
+    sentAhead += 1
+    return sentAhead
   }
 
   /// Waits for the statements sent before; the first that failed is the error.
@@ -88,12 +98,29 @@ final class PostgresSession: @unchecked Sendable {
     for statement in unconfirmed { try statement.wait() }
   }
 
+  /// Waits for the statements sent without waiting up to the one numbered
+  /// `number`, in order (those sent after it stay on their way); the first
+  /// that failed is the error.
+  func confirm(through number: Int, operation: String) throws {
+    let count = min(number - (sentAhead - unconfirmed.count), unconfirmed.count)
+    guard count > 0 else { return }
+    let statements = unconfirmed.prefix(count)
+    unconfirmed.removeFirst(count)
+    do {
+      for statement in statements { try statement.wait() }
+    } catch {
+      throw wrap(error, operation: operation)
+    }
+  }
+
   /// Streams `data`, rows in COPY's text format, into `columns` of `table`
   /// with one `COPY … FROM STDIN`: the server parses text, with no arrays
-  /// to decode and unnest. Unless `waits`, it is sent as `send` sends.
+  /// to decode and unnest. Unless `waits`, it is sent as `send` sends,
+  /// and its number for `confirm(through:)` is returned (0 when it waited).
+  @discardableResult
   func copy(
     into table: String, columns: [String], data: NIOCore.ByteBuffer, waits: Bool = true, operation: String
-  ) throws {
+  ) throws -> Int {
     do {
       guard !connection.isClosed else { throw ConnectionLost() }
       let promise = connection.eventLoop.makePromise(of: Void.self)
@@ -110,12 +137,10 @@ final class PostgresSession: @unchecked Sendable {
         }
       }
       let done = untilClosed(promise.futureResult)
-      guard waits else {
-        unconfirmed.append(done)
-        return
-      }
+      guard waits else { return sentAhead(done) }
       try confirmSent()
       try done.wait()
+      return 0
     } catch {
       throw wrap(error, operation: operation)
     }
@@ -168,7 +193,8 @@ final class PostgresSession: @unchecked Sendable {
   func wrap(_ error: Error, operation: String) -> Error {
     if error is LedgerError || error is IngestError || error is DuplicateFileError { return error }
     return LedgerError(
-      path: location.description, operation: operation, cause: Self.describe(error), sqlState: Self.sqlState(error))
+      path: location.description, operation: operation, cause: Self.describe(error), sqlState: Self.sqlState(error),
+      constraint: (error as? PSQLError)?.serverInfo?[.constraintName])
   }
 
   /// A server error's own message and SQLSTATE; a connection failure in plain words.
