@@ -63,7 +63,7 @@ let package = Package(
           [
             "-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization",
             "-lFoundationEssentials", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims",
-            "-l_FoundationCollections", "-Xlinker", "--end-group", "-lstdc++",
+            "-l_FoundationCollections", "-Xlinker", "--end-group",
           ], .when(platforms: [.linux]))
       ]
     ),

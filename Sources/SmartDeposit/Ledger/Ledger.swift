@@ -355,8 +355,6 @@ public protocol DepositSession: AnyObject {
   func rejectsOfThisFile(_ body: (Reject) throws -> Void) throws
 }
 
-/// The deposit ledger. Every backend keeps the same guarantees: one
-/// transaction per file, deposit identity unique, file identity by content.
 /// How a file's batches of deposits go to the ledger.
 public enum DepositPacing: Sendable {
   /// Each batch's outcomes come back before the next batch is sent.
@@ -386,6 +384,8 @@ extension Ledger {
   }
 }
 
+/// The deposit ledger. Every backend keeps the same guarantees: one
+/// transaction per file, deposit identity unique, file identity by content.
 public protocol Ledger: AnyObject {
   /// Where the ledger is, for messages (never with a password).
   var location: String { get }

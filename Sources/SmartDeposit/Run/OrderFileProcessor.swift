@@ -68,22 +68,24 @@ public struct OrderFileProcessor: Sendable {
       sender: file.sender.name, runID: runID, outcome: .processed, lines: 0, rejected: 0, reason: "",
       disposition: .pending, size: file.size)
     let formatter = DepositRowFormatter(runID: runID, file: file.name)
+    func attempt(
+      _ pacing: DepositPacing, prepared: PreparedFile?
+    ) throws -> (counts: LineCounts, sha256: String, fileID: Int64) {
+      try ledger.inFileTransaction(record, pacing: pacing) { session in
+        try deposit(file, sha256: sha256, formatter: formatter, session: session, report: report, prepared: prepared)
+      }
+    }
     try report?.beginFile()
     do {
       do {
-        return try ledger.inFileTransaction(record, pacing: .ahead) { session in
-          try deposit(
-            file, sha256: sha256, formatter: formatter, session: session, report: report, prepared: prepared)
-        }
+        return try attempt(.ahead, prepared: prepared)
       } catch is DepositsSentAheadRefused {
         // A line of the file is in the ledger already (or twice in the
         // file): nothing of it was kept. Again from its first line, each
         // batch's outcomes known before the next is sent.
         try report?.discardFile()
         try report?.beginFile()
-        return try ledger.inFileTransaction(record, pacing: .batchByBatch) { session in
-          try deposit(file, sha256: sha256, formatter: formatter, session: session, report: report, prepared: nil)
-        }
+        return try attempt(.batchByBatch, prepared: nil)
       }
     } catch {
       try? report?.discardFile()

@@ -20,8 +20,8 @@ final class PostgresDepositSession: DepositSession {
   let fileID: Int64
   private let file: FileRecord
   private let sendsAhead: Bool
-  /// The numbers (`PostgresSession.confirm(through:)`) of the COPYs sent ahead and not yet confirmed.
-  private var onTheirWay: [Int] = []
+  /// The number (`PostgresSession.confirm(through:)`) of the COPY sent ahead and not yet confirmed.
+  private var onItsWay: Int?
   /// Rejects not yet sent, as COPY rows: sent in one COPY once there are
   /// `rejectsPerCopy` of them, and before any call that reads them or ends
   /// the file. A COPY costs the server as much to start as a thousand rows
@@ -59,13 +59,10 @@ final class PostgresDepositSession: DepositSession {
   func deposit(_ rows: DepositRows) throws -> [DepositOutcome] {
     guard !rows.isEmpty else { return [] }
     if sendsAhead {
-      if onTheirWay.count == 1 {
-        try session.confirm(through: onTheirWay.removeFirst(), operation: "depositing \(file.name)")
-      }
-      onTheirWay.append(
-        try session.copy(
-          into: "deposits", columns: Self.copyColumns, data: Self.copyText(rows, fileID: fileID), waits: false,
-          operation: "depositing \(file.name)"))
+      if let sent = onItsWay { try session.confirm(through: sent, operation: "depositing \(file.name)") }
+      onItsWay = try session.copy(
+        into: "deposits", columns: Self.copyColumns, data: Self.copyText(rows, fileID: fileID), waits: false,
+        operation: "depositing \(file.name)")
       return [DepositOutcome](repeating: .deposited, count: rows.count)
     }
     // Most batches are all new lines: one COPY, under a savepoint. Only
@@ -295,7 +292,6 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func heldDeposit(_ identity: LineIdentity) throws -> (deposit: Deposit, remaining: Int)? {
-    try sendRejects()
     var binds = PostgresBindings()
     binds.append(identity.order)
     binds.append(identity.line)
@@ -316,7 +312,6 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func transfer(source: String, transferID: String) throws -> Transfer? {
-    try sendRejects()
     var binds = PostgresBindings()
     binds.append(source)
     binds.append(transferID)
@@ -337,7 +332,6 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func applyTransfer(_ transfer: Transfer) throws {
-    try sendRejects()
     var binds = PostgresBindings()
     binds.append(transfer.transferID)
     binds.append(transfer.source)
@@ -364,7 +358,6 @@ final class PostgresDepositSession: DepositSession {
   }
 
   func depositsOfThisFile(_ body: (Deposit) throws -> Void) throws {
-    try sendRejects()
     try forEachRow(
       "SELECT \(Self.depositColumns) FROM deposits WHERE file_id = \(fileID) ORDER BY record",
       operation: "reading the deposits of \(file.name)"

@@ -21,7 +21,7 @@ final class PostgresSession: @unchecked Sendable {
   private var unconfirmed: [EventLoopFuture<Void>] = []
   /// How many statements were ever sent without waiting: each one's number
   /// is its place in this count (see `confirm(through:)`).
-  private var sentAhead = 0
+  private var sentWithoutWaiting = 0
   /// Where the connection's async calls run: its own event loop, never the
   /// cooperative pool, whose threads may be the very ones waiting here.
   private let executor: EventLoopTaskExecutor
@@ -82,14 +82,15 @@ final class PostgresSession: @unchecked Sendable {
   /// next call that waits finds it done, and fails with its error if it failed.
   func send(_ sql: String, operation: String) throws {
     guard !connection.isClosed else { throw wrap(ConnectionLost(), operation: operation) }
-    sentAhead(untilClosed(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)).map { _ in })
+    remember(untilClosed(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)).map { _ in })
   }
 
+  /// Keeps a statement sent without waiting until it is confirmed; returns its number.
   @discardableResult
-  private func sentAhead(_ statement: EventLoopFuture<Void>) -> Int {
+  private func remember(_ statement: EventLoopFuture<Void>) -> Int {
     unconfirmed.append(statement)
-    sentAhead += 1
-    return sentAhead
+    sentWithoutWaiting += 1
+    return sentWithoutWaiting
   }
 
   /// Waits for the statements sent before; the first that failed is the error.
@@ -102,7 +103,7 @@ final class PostgresSession: @unchecked Sendable {
   /// `number`, in order (those sent after it stay on their way); the first
   /// that failed is the error.
   func confirm(through number: Int, operation: String) throws {
-    let count = min(number - (sentAhead - unconfirmed.count), unconfirmed.count)
+    let count = min(number - (sentWithoutWaiting - unconfirmed.count), unconfirmed.count)
     guard count > 0 else { return }
     let statements = unconfirmed.prefix(count)
     unconfirmed.removeFirst(count)
@@ -137,7 +138,7 @@ final class PostgresSession: @unchecked Sendable {
         }
       }
       let done = untilClosed(promise.futureResult)
-      guard waits else { return sentAhead(done) }
+      guard waits else { return remember(done) }
       try confirmSent()
       try done.wait()
       return 0
