@@ -4,12 +4,12 @@ import PostgresNIO
 /// One file's transaction on the PostgreSQL ledger. A batch of deposits
 /// is one COPY into `deposits`.
 ///
-/// Sent ahead (`DepositPacing.ahead`), a batch's COPY is not waited for:
-/// while the server stores it, this side applies the batch and prepares the
-/// next one. A batch's COPY waits for the one before it, so that what is
-/// sent but not yet taken stays one batch. Should the key refuse a row, the
-/// error comes with the next call that waits, and the file is done again
-/// batch by batch.
+/// Sent ahead (`DepositPacing.ahead`), batches are written to one COPY that
+/// stays open from batch to batch until another statement is needed
+/// (`PostgresSession.stream`), and nothing waits for it: while the server
+/// stores them, this side applies each batch and prepares the next one.
+/// Should the key refuse a row, the error comes with a later call, and the
+/// file is done again batch by batch.
 ///
 /// Batch by batch, each COPY runs under a savepoint and is waited for; a
 /// batch the key refuses is sent again as one `INSERT … SELECT FROM
@@ -20,8 +20,6 @@ final class PostgresDepositSession: DepositSession {
   let fileID: Int64
   private let file: FileRecord
   private let sendsAhead: Bool
-  /// The number (`PostgresSession.confirm(through:)`) of the COPY sent ahead and not yet confirmed.
-  private var onItsWay: Int?
   /// Rejects not yet sent, as COPY rows: sent in one COPY once there are
   /// `rejectsPerCopy` of them, and before any call that reads them or ends
   /// the file. A COPY costs the server as much to start as a thousand rows
@@ -59,9 +57,8 @@ final class PostgresDepositSession: DepositSession {
   func deposit(_ rows: DepositRows) throws -> [DepositOutcome] {
     guard !rows.isEmpty else { return [] }
     if sendsAhead {
-      if let sent = onItsWay { try session.confirm(through: sent, operation: "depositing \(file.name)") }
-      onItsWay = try session.copy(
-        into: "deposits", columns: Self.copyColumns, data: Self.copyText(rows, fileID: fileID), waits: false,
+      try session.stream(
+        into: "deposits", columns: Self.copyColumns, data: Self.copyText(rows, fileID: fileID),
         operation: "depositing \(file.name)")
       return [DepositOutcome](repeating: .deposited, count: rows.count)
     }

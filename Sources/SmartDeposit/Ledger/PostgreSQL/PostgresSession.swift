@@ -19,12 +19,11 @@ final class PostgresSession: @unchecked Sendable {
   private let inFlight = InFlightQueries()
   /// Statements sent without waiting for them, in the order sent.
   private var unconfirmed: [EventLoopFuture<Void>] = []
-  /// How many statements were ever sent without waiting: each one's number
-  /// is its place in this count (see `confirm(through:)`).
-  private var sentWithoutWaiting = 0
   /// Where the connection's async calls run: its own event loop, never the
   /// cooperative pool, whose threads may be the very ones waiting here.
   private let executor: EventLoopTaskExecutor
+  /// The COPY kept open by `stream(into:columns:data:operation:)`, with its table.
+  private var openCopy: (table: String, rows: CopyStream, done: EventLoopFuture<Void>)?
 
   /// Connects; a server that cannot be reached is a `LedgerError` naming host and port.
   init(location: PostgresLocation) throws {
@@ -69,6 +68,7 @@ final class PostgresSession: @unchecked Sendable {
   func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings(), operation: String) throws -> [PostgresRow] {
     do {
       guard !connection.isClosed else { throw ConnectionLost() }
+      endStream()
       let result = untilClosed(connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
       try confirmSent()
       return try result.wait().rows
@@ -82,15 +82,13 @@ final class PostgresSession: @unchecked Sendable {
   /// next call that waits finds it done, and fails with its error if it failed.
   func send(_ sql: String, operation: String) throws {
     guard !connection.isClosed else { throw wrap(ConnectionLost(), operation: operation) }
+    endStream()
     remember(untilClosed(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)).map { _ in })
   }
 
-  /// Keeps a statement sent without waiting until it is confirmed; returns its number.
-  @discardableResult
-  private func remember(_ statement: EventLoopFuture<Void>) -> Int {
+  /// Keeps a statement sent without waiting until the next call that waits.
+  private func remember(_ statement: EventLoopFuture<Void>) {
     unconfirmed.append(statement)
-    sentWithoutWaiting += 1
-    return sentWithoutWaiting
   }
 
   /// Waits for the statements sent before; the first that failed is the error.
@@ -99,52 +97,84 @@ final class PostgresSession: @unchecked Sendable {
     for statement in unconfirmed { try statement.wait() }
   }
 
-  /// Waits for the statements sent without waiting up to the one numbered
-  /// `number`, in order (those sent after it stay on their way); the first
-  /// that failed is the error.
-  func confirm(through number: Int, operation: String) throws {
-    let count = min(number - (sentWithoutWaiting - unconfirmed.count), unconfirmed.count)
-    guard count > 0 else { return }
-    let statements = unconfirmed.prefix(count)
-    unconfirmed.removeFirst(count)
+  /// Streams `data`, rows in COPY's text format, into `columns` of `table`
+  /// with one `COPY … FROM STDIN`: the server parses text, with no arrays
+  /// to decode and unnest. Unless `waits`, it is sent as `send` sends.
+  func copy(
+    into table: String, columns: [String], data: NIOCore.ByteBuffer, waits: Bool = true, operation: String
+  ) throws {
     do {
-      for statement in statements { try statement.wait() }
+      guard !connection.isClosed else { throw ConnectionLost() }
+      endStream()
+      let rows = CopyStream()
+      try rows.write(data)
+      rows.finish()
+      let done = startCopy(into: table, columns: columns, rows: rows)
+      guard waits else { return remember(done) }
+      try confirmSent()
+      try done.wait()
     } catch {
       throw wrap(error, operation: operation)
     }
   }
 
-  /// Streams `data`, rows in COPY's text format, into `columns` of `table`
-  /// with one `COPY … FROM STDIN`: the server parses text, with no arrays
-  /// to decode and unnest. Unless `waits`, it is sent as `send` sends,
-  /// and its number for `confirm(through:)` is returned (0 when it waited).
-  @discardableResult
-  func copy(
-    into table: String, columns: [String], data: NIOCore.ByteBuffer, waits: Bool = true, operation: String
-  ) throws -> Int {
+  /// Adds `data`, rows in COPY's text format, to a COPY into `columns` of
+  /// `table` that stays open across calls, so that the server starts one
+  /// COPY where it would start many: it costs the server about as much to
+  /// start a COPY as to store a thousand rows. The COPY ends with the next
+  /// call of another kind, which sends its end without waiting for it, as
+  /// `send` does. This call waits only while two earlier writes are still
+  /// on this side; should the server refuse a row, a later call fails.
+  func stream(into table: String, columns: [String], data: NIOCore.ByteBuffer, operation: String) throws {
     do {
       guard !connection.isClosed else { throw ConnectionLost() }
-      let promise = connection.eventLoop.makePromise(of: Void.self)
-      let connection = connection
-      let logger = logger
-      Task(executorPreference: executor) {
-        do {
-          try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-            try await writer.write(data)
-          }
-          promise.succeed()
-        } catch {
-          promise.fail(error)
-        }
+      if let open = openCopy, open.table != table { endStream() }
+      if openCopy == nil {
+        let rows = CopyStream()
+        openCopy = (table, rows, startCopy(into: table, columns: columns, rows: rows))
       }
-      let done = untilClosed(promise.futureResult)
-      guard waits else { return remember(done) }
-      try confirmSent()
-      try done.wait()
-      return 0
+      guard let open = openCopy else { return }
+      do {
+        try open.rows.write(data)
+      } catch {
+        // The COPY failed: its error is this one, not one for the next call.
+        openCopy = nil
+        throw error
+      }
     } catch {
       throw wrap(error, operation: operation)
     }
+  }
+
+  /// Ends the open COPY, if any, without waiting for it.
+  private func endStream() {
+    guard let open = openCopy else { return }
+    openCopy = nil
+    open.rows.finish()
+    remember(open.done)
+  }
+
+  /// Starts `COPY table(columns) FROM STDIN` on the connection's event loop,
+  /// fed from `rows` until they are finished.
+  private func startCopy(into table: String, columns: [String], rows: CopyStream) -> EventLoopFuture<Void> {
+    let promise = connection.eventLoop.makePromise(of: Void.self)
+    let connection = connection
+    let logger = logger
+    Task(executorPreference: executor) {
+      do {
+        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+          while let data = await rows.next() { try await writer.write(data) }
+        }
+        promise.succeed()
+      } catch {
+        rows.fail(error)
+        promise.fail(error)
+      }
+    }
+    let done = untilClosed(promise.futureResult)
+    // A connection that closes under the COPY fails it, and the writer waiting on it.
+    done.whenFailure { rows.fail($0) }
+    return done
   }
 
   /// The connection closed under a query (the server went away, or an
@@ -251,6 +281,74 @@ private final class InFlightQueries: @unchecked Sendable {
     promises.removeAll()
     lock.unlock()
     for fail in pending { fail(error) }
+  }
+}
+
+/// The rows of one COPY, handed from the thread that makes them to the
+/// task that writes them to the connection. At most two writes wait here:
+/// the thread that makes them waits while two do.
+private final class CopyStream: @unchecked Sendable {
+  // @unchecked: every field is read and written under `condition`'s lock.
+  private let condition = NSCondition()
+  private var waiting: [NIOCore.ByteBuffer] = []
+  private var reader: CheckedContinuation<NIOCore.ByteBuffer?, Never>?
+  private var finished = false
+  private var failure: Error?
+  private static let limit = 2
+
+  /// Adds `data`; waits while two writes wait; the COPY's error if it failed.
+  func write(_ data: NIOCore.ByteBuffer) throws {
+    condition.lock()
+    defer { condition.unlock() }
+    while failure == nil && waiting.count >= Self.limit { condition.wait() }
+    if let failure { throw failure }
+    if let reader {
+      self.reader = nil
+      reader.resume(returning: data)
+    } else {
+      waiting.append(data)
+    }
+  }
+
+  /// No more rows: the COPY ends once those waiting are written.
+  func finish() {
+    condition.lock()
+    finished = true
+    let reader = reader
+    self.reader = nil
+    condition.unlock()
+    reader?.resume(returning: nil)
+  }
+
+  /// The COPY failed: writes waiting are dropped, and later ones fail.
+  func fail(_ error: Error) {
+    condition.lock()
+    if failure == nil { failure = error }
+    waiting.removeAll()
+    let reader = reader
+    self.reader = nil
+    condition.broadcast()
+    condition.unlock()
+    reader?.resume(returning: nil)
+  }
+
+  /// The next write, or nil once the rows are finished or the COPY failed.
+  func next() async -> NIOCore.ByteBuffer? {
+    await withCheckedContinuation { (continuation: CheckedContinuation<NIOCore.ByteBuffer?, Never>) in
+      condition.lock()
+      if !waiting.isEmpty {
+        let data = waiting.removeFirst()
+        condition.signal()
+        condition.unlock()
+        continuation.resume(returning: data)
+      } else if finished || failure != nil {
+        condition.unlock()
+        continuation.resume(returning: nil)
+      } else {
+        reader = continuation
+        condition.unlock()
+      }
+    }
   }
 }
 
