@@ -103,6 +103,40 @@ struct LaterBatchTests {
     #expect(deposits.count == 19)
   }
 
+  /// An order with a line met before (the same content) above the line
+  /// that rejects it, and a new line below, in one batch: the order
+  /// deposits nothing and lists every line with its own reason; the line
+  /// met before is `order-rejected`, naming the line that rejected its
+  /// order, not a duplicate. The deposit made before stays, once.
+  @Test(arguments: Backend.tested)
+  func aLineMetBeforeAboveTheLineThatRejectsItsOrderIsListedWithIt(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
+    try drop.drop("first.csv", Self.file([(order: 700_000, quantity: 2)]))
+    #expect(try drop.run().summary.lines.deposited == 1)
+
+    func line(_ number: String, quantity: String) -> String {
+      GroupCommitTests.line(700_000, quantity: quantity).replacingOccurrences(of: ",1.0,", with: ",\(number),")
+    }
+    let lines = [
+      GroupCommitTests.line(700_001, quantity: "1"), line("1.0", quantity: "2"), line("2.0", quantity: "0"),
+      line("3.0", quantity: "3"), GroupCommitTests.line(700_002, quantity: "1"),
+    ]
+    try drop.drop("second.csv", csvHeader + "\n" + lines.joined(separator: "\n") + "\n")
+    let run = try drop.run()
+    #expect(run.summary.lines.read == 5)
+    #expect(run.summary.lines.duplicate == 0)
+    #expect(run.summary.lines.deposited == 2)
+    #expect(run.summary.rejectsByCode == ["invalid-quantity": 1, "order-rejected": 2])
+    let rejects = try drop.report(run, "rejects.csv").dropFirst().filter { $0.count > 1 }
+    #expect(
+      rejects.map { [$0[1], $0[3], $0[4]] } == [
+        ["3", "1.0", "order-rejected"], ["4", "2.0", "invalid-quantity"], ["5", "3.0", "order-rejected"],
+      ])
+    #expect(rejects.first?[5] == "web order 700000 was rejected because line 2.0 was (invalid-quantity)")
+    #expect(try drop.ledger().depositCount() == 3)
+    #expect(try drop.ledger().balances().map(\.available) == [2 + 1 + 1])
+  }
+
   /// A file with more rejects than a server ledger sends in one COPY, and
   /// its last ones in its last batch: the ledger holds every reject the
   /// report lists, once, on either backend.

@@ -3,13 +3,15 @@
 /// and the report to what comes back.
 ///
 /// Order atomicity, without holding an order in memory: a line of an order
-/// already rejected in this file is rejected as `order-rejected` without
-/// reaching the ledger; when a line is rejected (by validation, or by the
-/// ledger as a conflict), the order's rows this file deposited are taken
-/// back (`withdrawOrders`, once for all the orders a batch rejected, at its
-/// end) and listed as `order-rejected`. Rows of a batch that lie after a
-/// conflict in the same batch were deposited with it: they are passed over
-/// when their turn comes and are among the rows taken back.
+/// rejected in this file, by a line before it or by a line of its own batch,
+/// is rejected as `order-rejected` without reaching the ledger. When a line
+/// is rejected (by validation, or by the ledger as a conflict), the order's
+/// rows this file deposited are taken back (`withdrawOrders`, once for all
+/// the orders a batch rejected, at its end) and listed as `order-rejected`:
+/// rows of earlier batches, and rows of a batch in which the ledger found a
+/// conflict. Rows of a batch that lie after a conflict in the same batch
+/// were deposited with it: they are passed over when their turn comes and
+/// are among the rows taken back.
 ///
 /// Report rows of the order being read are held back until the next order
 /// starts, so that the common case, a bad line rejecting the order it
@@ -28,6 +30,10 @@ struct FileDepositWriter {
   /// The rejected web orders, as a filter: most lines belong to orders never
   /// rejected, and the filter says so without asking the ledger.
   private var rejectedBits: RejectedOrderFilter
+  /// The web orders of which rows were sent to the ledger, as a filter: an
+  /// order that a line rejects has nothing to take back unless it may be
+  /// among them.
+  private var sentBits: RejectedOrderFilter
   /// Orders (by key) known to be rejected while the current batch is applied.
   private var rejectedInBatch: Set<String> = []
   /// Rejects not yet sent to the ledger (sent at the end of each batch).
@@ -56,6 +62,7 @@ struct FileDepositWriter {
     self.file = file
     let name = file.lowercased()
     rejectedBits = RejectedOrderFilter(fileSize: size, compressed: name.hasSuffix(".gz") || name.hasSuffix(".xlsx"))
+    sentBits = rejectedBits
     self.atomicity = atomicity
     self.report = report
     pendingRows.reserveCapacity(4096)
@@ -64,21 +71,23 @@ struct FileDepositWriter {
   /// Applies one batch, in file order.
   mutating func apply(_ batch: DepositBatch) throws {
     rejectedInBatch = try ordersRejectedBefore(batch)
-    // The deposits to send: those whose order is not already rejected, by
-    // an earlier batch or by a line before them in this one.
-    var rejectedSoFar = rejectedInBatch
+    // The orders a line of this batch rejects, each with the first line that
+    // does, and the deposits not to send: those of an order rejected before
+    // this batch or by any line of it.
+    var causes: [String: Reject] = [:]
     var held: [Int] = []
     if atomicity == .order {
-      // The lines of an order follow one another: the set is asked once
-      // per order (and again after a reject, which may add the order).
-      var memo = OrderMemo<Bool>()
       for event in batch.events {
-        switch event {
-        case .reject(let reject):
-          rejectedSoFar.insert(LineIdentity.orderKey(reject.webOrderID))
-          memo.forget()
-        case .deposit(let index):
-          if !rejectedSoFar.isEmpty && memo.answer(for: index, in: batch.rows, { rejectedSoFar.contains($0) }) {
+        guard case .reject(let reject) = event else { continue }
+        let order = LineIdentity.orderKey(reject.webOrderID)
+        if !order.isEmpty && !rejectedInBatch.contains(order) && causes[order] == nil { causes[order] = reject }
+      }
+      if !causes.isEmpty || !rejectedInBatch.isEmpty {
+        // The lines of an order follow one another: the sets are asked once per order.
+        var memo = OrderMemo<Bool>()
+        for event in batch.events {
+          guard case .deposit(let index) = event else { continue }
+          if memo.answer(for: index, in: batch.rows, { causes[$0] != nil || rejectedInBatch.contains($0) }) {
             held.append(index)
           }
         }
@@ -89,6 +98,7 @@ struct FileDepositWriter {
     let outcomes: [DepositOutcome]
     if held.isEmpty {
       sent = Array(0..<batch.rows.count)
+      noteSent(batch.rows)
       outcomes = batch.rows.isEmpty ? [] : try session.deposit(batch.rows)
     } else {
       sent = Array(repeating: -1, count: batch.rows.count)
@@ -103,12 +113,13 @@ struct FileDepositWriter {
         sent[index] = toSend.count
         toSend.append(from: batch.rows, at: index)
       }
+      noteSent(toSend)
       outcomes = toSend.isEmpty ? [] : try session.deposit(toSend)
     }
     // Whether a deposit's order is being withdrawn, and whether it is
     // rejected in this batch: asked once per order, and again after a
     // reject that may have changed either answer.
-    var memo = OrderMemo<(withdrawn: Bool, rejected: Bool)>()
+    var memo = OrderMemo<(withdrawn: Bool, rejected: Bool, cause: Reject?)>()
     for event in batch.events {
       counts.read += 1
       switch event {
@@ -117,10 +128,10 @@ struct FileDepositWriter {
         memo.forget()
       case .deposit(let index):
         let order =
-          withdrawals.isEmpty && rejectedInBatch.isEmpty
-          ? (withdrawn: false, rejected: false)
+          withdrawals.isEmpty && rejectedInBatch.isEmpty && causes.isEmpty
+          ? (withdrawn: false, rejected: false, cause: nil)
           : memo.answer(for: index, in: batch.rows) { key in
-            (withdrawals[key] != nil, rejectedInBatch.contains(key))
+            (withdrawals[key] != nil, rejectedInBatch.contains(key), causes[key])
           }
         if order.withdrawn, sent[index] >= 0, case .deposited = outcomes[sent[index]] {
           // Deposited with its batch after a line that rejected its order:
@@ -130,10 +141,23 @@ struct FileDepositWriter {
         if atomicity == .order && (sent[index] < 0 || order.rejected) {
           let deposit = batch.rows.deposit(at: index)
           notTaken(deposit)
-          reject(
-            rejection(
-              of: deposit, written: batch.written(ofDeposit: index), code: .orderRejected,
-              message: "web order \(deposit.webOrderID) was rejected because another of its lines was"))
+          if let cause = order.cause, deposit.record < cause.record {
+            // A line above the one that rejects its order: rejected as if
+            // deposited and taken back with the order, naming that line.
+            if !order.rejected {
+              rejectOrder(LineIdentity.orderKey(cause.webOrderID), cause: cause)
+              memo.forget()
+            }
+            reject(
+              rejection(
+                of: deposit, written: batch.written(ofDeposit: index), code: .orderRejected,
+                message: Self.withdrawnMessage(cause)))
+          } else {
+            reject(
+              rejection(
+                of: deposit, written: batch.written(ofDeposit: index), code: .orderRejected,
+                message: "web order \(deposit.webOrderID) was rejected because another of its lines was"))
+          }
           continue
         }
         switch outcomes[sent[index]] {
@@ -187,9 +211,7 @@ struct FileDepositWriter {
       pendingRejects.append(
         rejection(
           of: withdrawn, written: batch.written(atRecord: withdrawn.record), code: .orderRejected,
-          message:
-            "web order \(cause.webOrderID) was rejected because line \(cause.lineNumber) was (\(cause.code.rawValue))"
-        ))
+          message: Self.withdrawnMessage(cause)))
       counts.rejected += 1
       counts.rejectsByCode[.orderRejected, default: 0] += 1
     }
@@ -258,6 +280,26 @@ struct FileDepositWriter {
     return candidates.isEmpty ? [] : try session.rejectedOrders(among: candidates)
   }
 
+  /// The reason given for a line of an order that `cause` rejected, above `cause`.
+  private static func withdrawnMessage(_ cause: Reject) -> String {
+    "web order \(cause.webOrderID) was rejected because line \(cause.lineNumber) was (\(cause.code.rawValue))"
+  }
+
+  /// Notes the orders of rows about to be sent (the lines of an order
+  /// follow one another: each order once per run of its lines).
+  private mutating func noteSent(_ rows: DepositRows) {
+    guard atomicity == .order, !rows.isEmpty else { return }
+    rows.bytes.withUnsafeBytes { bytes in
+      var previous: Range<Int> = 0..<0
+      for index in 0..<rows.count {
+        let range = rows.range(.orderKey, at: index)
+        if rows.bytesEqual(range, previous) { continue }
+        previous = range
+        sentBits.insert(UnsafeRawBufferPointer(rebasing: bytes[range]))
+      }
+    }
+  }
+
   private mutating func notTaken(_ deposit: Deposit) {
     notDeposited.add(
       smartAccount: deposit.smartAccount, virtualAccount: deposit.virtualAccount, quantity: deposit.quantity,
@@ -272,21 +314,30 @@ struct FileDepositWriter {
       message: message, written: written ?? WrittenLine(deposit))
   }
 
-  /// Records a rejected line; under order atomicity, also rejects its order:
-  /// its report rows held back are dropped, and what it deposited is taken
-  /// back at the end of the batch.
+  /// Records a rejected line; under order atomicity, also rejects its order.
   private mutating func reject(_ reject: Reject) {
     let order = LineIdentity.orderKey(reject.webOrderID)
-    let rejectsOrder = atomicity == .order && !order.isEmpty && !rejectedInBatch.contains(order)
     pendingRejects.append(reject)
     counts.rejected += 1
     counts.rejectsByCode[reject.code, default: 0] += 1
-    guard rejectsOrder else { return }
+    if atomicity == .order && !order.isEmpty && !rejectedInBatch.contains(order) {
+      rejectOrder(order, cause: reject)
+    }
+  }
+
+  /// Rejects an order, `cause` being the line that does: its report rows
+  /// held back are dropped, and what it may have deposited is taken back at
+  /// the end of the batch.
+  private mutating func rejectOrder(_ order: String, cause: Reject) {
     anyOrderRejected = true
     rejectedBits.insert(order.utf8)
     rejectedInBatch.insert(order)
     let isPending = pendingCount > 0 && pendingOrder.elementsEqual(order.utf8)
-    withdrawals[order] = (reject, isPending ? pendingCount : 0)
+    // A conflict was found in rows sent; the other rows of an order a line
+    // of this batch rejects were not sent with it.
+    if cause.code == .conflictingLine || sentBits.mayContain(order.utf8) {
+      withdrawals[order] = (cause, isPending ? pendingCount : 0)
+    }
     if isPending {
       pendingRows.removeAll(keepingCapacity: true)
       pendingCount = 0
