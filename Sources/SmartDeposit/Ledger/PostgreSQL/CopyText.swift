@@ -60,3 +60,82 @@ struct CopyText {
     bytes[bytes.count - 1] = UInt8(ascii: "\n")
   }
 }
+
+/// Writes rows in the same format as `CopyText` straight into memory sized
+/// for them beforehand: a batch of deposits is most of what a run sends, and
+/// appending to a growing array, then copying it into the connection's
+/// buffer, cost more than making the text.
+struct CopyRowWriter {
+  private let out: UnsafeMutableRawBufferPointer
+  /// The bytes written so far.
+  private(set) var count = 0
+
+  /// The room needed for rows of `textBytes` bytes of text fields in all,
+  /// each row with at most `fieldsPerRow` fields of which four numbers: every
+  /// byte escaped, a tab or newline per field, and numbers of 20 digits.
+  static func room(textBytes: Int, rows: Int, fieldsPerRow: Int) -> Int {
+    textBytes * 2 + rows * (fieldsPerRow * 3 + 4 * 20)
+  }
+
+  init(_ out: UnsafeMutableRawBufferPointer) { self.out = out }
+
+  private mutating func put(_ byte: UInt8) {
+    out[count] = byte
+    count += 1
+  }
+
+  /// A field from bytes.
+  mutating func field(_ raw: UnsafeRawBufferPointer) {
+    for byte in raw {
+      switch byte {
+      case UInt8(ascii: "\\"):
+        put(UInt8(ascii: "\\"))
+        put(UInt8(ascii: "\\"))
+      case UInt8(ascii: "\t"):
+        put(UInt8(ascii: "\\"))
+        put(UInt8(ascii: "t"))
+      case UInt8(ascii: "\n"):
+        put(UInt8(ascii: "\\"))
+        put(UInt8(ascii: "n"))
+      case UInt8(ascii: "\r"):
+        put(UInt8(ascii: "\\"))
+        put(UInt8(ascii: "r"))
+      default:
+        put(byte)
+      }
+    }
+    put(UInt8(ascii: "\t"))
+  }
+
+  /// A whole number.
+  mutating func field(_ number: Int) {
+    if number < 0 { put(UInt8(ascii: "-")) }
+    var rest = number.magnitude
+    var digits = 1
+    var scan = rest
+    while scan >= 10 {
+      scan /= 10
+      digits += 1
+    }
+    var at = count + digits - 1
+    repeat {
+      out[at] = UInt8(ascii: "0") + UInt8(rest % 10)
+      rest /= 10
+      at -= 1
+    } while rest > 0
+    count += digits
+    put(UInt8(ascii: "\t"))
+  }
+
+  /// No value (SQL's NULL).
+  mutating func noValue() {
+    put(UInt8(ascii: "\\"))
+    put(UInt8(ascii: "N"))
+    put(UInt8(ascii: "\t"))
+  }
+
+  /// Ends the row: its last field's tab becomes the row's newline.
+  mutating func endRow() {
+    out[count - 1] = UInt8(ascii: "\n")
+  }
+}

@@ -89,27 +89,33 @@ final class PostgresDepositSession: DepositSession {
 
   /// A batch as COPY rows, in `copyColumns` order.
   static func copyText(_ rows: DepositRows, fileID: Int64) -> NIOCore.ByteBuffer {
-    var text = CopyText(capacity: rows.bytes.count + rows.count * 48)
+    let room = CopyRowWriter.room(
+      textBytes: rows.bytes.count, rows: rows.count, fieldsPerRow: DepositField.allCases.count + 4)
+    var buffer = ByteBufferAllocator().buffer(capacity: room)
     rows.bytes.withUnsafeBytes { bytes in
-      for row in rows.rows {
-        for field in DepositField.allCases {
-          let range = DepositRows.range(field, in: row)
-          // An empty start date is no start date, as the key-checked insert has it.
-          if field == .startDate && range.isEmpty {
-            text.noValue()
-          } else {
-            text.field(UnsafeRawBufferPointer(rebasing: bytes[range]))
+      buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { out in
+        var text = CopyRowWriter(out)
+        for row in rows.rows {
+          for field in DepositField.allCases {
+            let range = DepositRows.range(field, in: row)
+            // An empty start date is no start date, as the key-checked insert has it.
+            if field == .startDate && range.isEmpty {
+              text.noValue()
+            } else {
+              text.field(UnsafeRawBufferPointer(rebasing: bytes[range]))
+            }
           }
+          text.field(row.quantity)
+          // A term is 1 to 120 months; 0 stands for none there too.
+          if let term = row.termMonths, term != 0 { text.field(term) } else { text.noValue() }
+          text.field(row.record)
+          text.field(Int(fileID))
+          text.endRow()
         }
-        text.field(row.quantity)
-        // A term is 1 to 120 months; 0 stands for none there too.
-        if let term = row.termMonths, term != 0 { text.field(term) } else { text.noValue() }
-        text.field(row.record)
-        text.field(Int(fileID))
-        text.endRow()
+        return text.count
       }
     }
-    return text.buffer
+    return buffer
   }
 
   /// A batch of which the key refused a row: each row inserted unless its
