@@ -149,5 +149,13 @@ enum PostgresSchema {
     // The size of quarantined files is asked too: the partial index on
     // processed files could not answer that.
     ("v6-files-by-size", "DROP INDEX files_size;\n" + LedgerQueries.filesBySizeIndexSQL + ";"),
+    // A check per row, each a locking look-up: 17,500 Virtual Accounts took
+    // the first sync 135 ms. Virtual Accounts are written only by the
+    // registry's sync and `ledger copy`, each after its accounts in the
+    // same transaction.
+    (
+      "v7-virtual-accounts-unchecked",
+      "ALTER TABLE virtual_accounts DROP CONSTRAINT IF EXISTS virtual_accounts_smart_account_fkey;"
+    ),
   ]
 }
