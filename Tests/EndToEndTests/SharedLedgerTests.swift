@@ -132,6 +132,36 @@ struct SharedLedgerTests {
     withExtendedLifetime((database, cleanDatabase)) {}
   }
 
+  /// The connection cut at moments spread over a file's deposits (while
+  /// rows stream into an open COPY, between batches, as the COPY ends):
+  /// every time the run ends with 74, never stopped by a signal, and
+  /// nothing of the file is committed.
+  @Test func aConnectionLostAnywhereInAFileEndsTheRunWith74() throws {
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-shared-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: work) }
+    let database = try Self.drop(in: work, lines: 150_000, files: 1, claimTimeout: 1)
+    for delay in [0.0, 0.1, 0.2, 0.35, 0.5, 0.7] {
+      // The claim of the run cut before lapses first.
+      Thread.sleep(forTimeInterval: 1.5)
+      let (run, _) = try Self.start(in: work, arguments: ["run"])
+      var depositing = false
+      for _ in 0..<500 where !depositing && run.isRunning {
+        Thread.sleep(forTimeInterval: 0.02)
+        depositing = try Self.isDepositing(database)
+      }
+      #expect(depositing, "the run ended before it deposited")
+      Thread.sleep(forTimeInterval: delay)
+      try database.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+      )
+      run.waitUntilExit()
+      #expect(
+        run.terminationReason == .exit, "cut \(delay) s into the file: stopped by signal \(run.terminationStatus)")
+      #expect(run.terminationStatus == 74, "cut \(delay) s into the file")
+      #expect(try database.sql("SELECT count(*) FROM deposits") == "0", "cut \(delay) s into the file")
+    }
+  }
+
   @Test func aLostConnectionRollsTheFileBackAndALaterRunCompletesIt() throws {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-shared-\(UUID())")
     defer { try? FileManager.default.removeItem(at: work) }

@@ -163,7 +163,21 @@ final class PostgresSession: @unchecked Sendable {
     Task(executorPreference: executor) {
       do {
         try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-          while let data = await rows.next() { try await writer.write(data) }
+          do {
+            while let data = await rows.next() {
+              guard !connection.isClosed else { throw ConnectionLost() }
+              try await writer.write(data)
+            }
+            // The rows end early when the connection closed under them.
+            guard !connection.isClosed else { throw ConnectionLost() }
+          } catch {
+            // postgres-nio stops the process (a precondition) when a COPY is
+            // written to, ended or failed on a connection that has closed but
+            // still has its handler, which it keeps until the event loop's
+            // next turn: leave only once the connection is closed through.
+            if connection.isClosed { _ = try? await connection.closeFuture.get() }
+            throw error
+          }
         }
         promise.succeed()
       } catch {
