@@ -106,4 +106,39 @@ struct DepositRowFormatterTests {
     #expect(row.count == DepositRowFormatter.scratchBytes + extra)
     #expect(String(decoding: row, as: UTF8.self).hasSuffix(",S-1,\(filler),2026-12-01\r\n"))
   }
+
+  /// The preparing stage adds a file's deposits per account by the account
+  /// and VA's slot: every slot names its account and VA (in the registry's
+  /// spelling) again, and the totals by name are those of the lines.
+  @Test func accountTotalsBySlotComeBackByName() {
+    let registry = Registry(
+      (0..<40).map { index in
+        SmartAccount(
+          identifier: "a\(index).example", name: "A", type: index % 5 == 0 ? .holding : .customer,
+          partner: index % 5 == 0 ? "p" : "", virtualAccounts: (0..<(index % 4)).map { "VA-\($0)" })
+      })
+    let validator = LineValidator(registry: registry)
+    var bySlot = AccountSlotTotals()
+    var expected: [AccountKey: AccountQuantities] = [:]
+    var lookup = LineValidator.AccountLookup()
+    for line in 0..<400 {
+      let account = (line * 7) % 40
+      let virtualAccount = (line % 3 == 0 || account % 4 == 0) ? "" : "va-\((line / 3) % (account % 4))"
+      let order = OrderLine(
+        webOrderID: "\(line)", lineNumber: "1", sku: "S", quantity: "\(line + 1)", licenseType: "PERPETUAL",
+        smartAccount: "A\(account).EXAMPLE", virtualAccount: virtualAccount, record: line)
+      guard case .success(let checked) = validator.check(order, lookup: &lookup) else {
+        Issue.record("line \(line) did not pass")
+        continue
+      }
+      let held = checked.entry.account.type == .holding
+      bySlot.add(slot: checked.slot, quantity: checked.quantity, held: held)
+      let key = AccountKey(
+        smartAccount: "a\(account).example",
+        virtualAccount: virtualAccount.isEmpty ? "DEFAULT" : virtualAccount.uppercased())
+      expected[key, default: AccountQuantities()].add(
+        held ? AccountQuantities(held: line + 1) : AccountQuantities(available: line + 1))
+    }
+    #expect(bySlot.byName(in: registry).totals == expected)
+  }
 }

@@ -53,24 +53,33 @@ public struct Registry: Sendable {
   /// An account and the spellings of its VAs, found with one lookup.
   final class Entry: Sendable {
     let account: SmartAccount
-    /// Keyed by the lower-case name and by the registry's own spelling, so
-    /// that the common exact spelling needs no lower-casing per line.
-    let spelling: [String: String]
+    /// The place of the account's first VA among all the registry's VAs:
+    /// its VA number `index` is at `firstSlot + index` (see `AccountSlotTotals`).
+    let firstSlot: Int
+    /// The VA names, keyed by the lower-case name and by the registry's own
+    /// spelling, so that the common exact spelling needs no lower-casing per line.
+    private let numbers: [String: Int]
 
-    init(_ account: SmartAccount) {
+    init(_ account: SmartAccount, firstSlot: Int) {
       self.account = account
-      var names: [String: String] = [:]
-      names.reserveCapacity(2 * account.virtualAccounts.count)
-      for name in account.virtualAccounts {
-        names[name.lowercased()] = name
-        names[name] = name
+      self.firstSlot = firstSlot
+      var numbers: [String: Int] = [:]
+      numbers.reserveCapacity(2 * account.virtualAccounts.count)
+      for (index, name) in account.virtualAccounts.enumerated() {
+        numbers[name.lowercased()] = numbers[name.lowercased()] ?? index
+        numbers[name] = numbers[name] ?? index
       }
-      spelling = names
+      self.numbers = numbers
+    }
+
+    /// The number of one of this account's VAs, or nil.
+    func virtualAccountNumber(_ name: String) -> Int? {
+      numbers[name] ?? numbers[name.lowercased()]
     }
 
     /// The registry's spelling of one of this account's VAs, or nil.
     func virtualAccount(_ name: String) -> String? {
-      spelling[name] ?? spelling[name.lowercased()]
+      virtualAccountNumber(name).map { account.virtualAccounts[$0] }
     }
   }
 
@@ -79,8 +88,32 @@ public struct Registry: Sendable {
   public init(_ accounts: [SmartAccount]) {
     var entries: [String: Entry] = [:]
     entries.reserveCapacity(accounts.count)
-    for account in accounts { entries[account.identifier] = Entry(account) }
+    var slots = 0
+    for account in accounts {
+      entries[account.identifier] = Entry(account, firstSlot: slots)
+      slots += account.virtualAccounts.count
+    }
     self.entries = entries
+    bySlot = entries.values.sorted { $0.firstSlot < $1.firstSlot }
+  }
+
+  /// The entries in the order of their slots.
+  private let bySlot: [Entry]
+
+  /// The account and VA at `slot` (see `Entry.firstSlot`).
+  func accountKey(slot: Int) -> AccountKey? {
+    // The last entry whose first slot is at or below `slot`, found by halving.
+    var low = 0
+    var high = bySlot.count
+    while low < high {
+      let middle = (low + high) / 2
+      if bySlot[middle].firstSlot <= slot { low = middle + 1 } else { high = middle }
+    }
+    guard low > 0 else { return nil }
+    let entry = bySlot[low - 1]
+    let number = slot - entry.firstSlot
+    guard number < entry.account.virtualAccounts.count else { return nil }
+    return AccountKey(smartAccount: entry.account.identifier, virtualAccount: entry.account.virtualAccounts[number])
   }
 
   /// Every account, ordered by identifier.

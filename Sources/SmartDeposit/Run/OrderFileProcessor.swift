@@ -236,7 +236,7 @@ public struct OrderFileProcessor: Sendable {
       events.records = batch
       return queue.put(.events(events))
     case .finished(let digest, let bytes):
-      queue.put(.finished(digest: digest, bytes: bytes, totals: state.totals))
+      queue.put(.finished(digest: digest, bytes: bytes, totals: state.totals.byName(in: validator.registry)))
     case .failed(let error):
       queue.put(.failed(error))
     }
@@ -266,8 +266,7 @@ public struct OrderFileProcessor: Sendable {
         } else {
           if formatter != nil {
             state.totals.add(
-              smartAccount: checked.entry.account.identifier, virtualAccount: checked.virtualAccount,
-              quantity: checked.quantity, held: checked.entry.account.type.depositStatus == .held)
+              slot: checked.slot, quantity: checked.quantity, held: checked.entry.account.type.depositStatus == .held)
           }
           batch.deposit(line, checked, from: file.sender, formatter: formatter, recordIndex: index)
           return
@@ -286,7 +285,7 @@ public struct OrderFileProcessor: Sendable {
 /// What the preparing stage keeps from one line to the next of a file.
 struct PreparingState {
   /// What the file's deposits add per account, if every one of them is new.
-  var totals = AccountTotals()
+  var totals = AccountSlotTotals()
   /// The accounts the last line resolved to.
   var accounts = LineValidator.AccountLookup()
 }

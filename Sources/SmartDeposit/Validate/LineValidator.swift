@@ -48,6 +48,8 @@ public struct LineValidator: Sendable {
     let entry: Registry.Entry
     /// The VA in the registry's spelling.
     let virtualAccount: String
+    /// The account and VA's place among the registry's VAs (`Registry.Entry.firstSlot`).
+    let slot: Int
     let quantity: Int
     let licenseType: LicenseType
     let termMonths: Int?
@@ -66,9 +68,9 @@ public struct LineValidator: Sendable {
   struct AccountLookup {
     fileprivate var smartAccount = ""
     fileprivate var entry: Registry.Entry?
-    /// The VA name last resolved in `entry`, and its registry spelling.
+    /// The VA name last resolved in `entry`, and its number there.
     fileprivate var virtualAccount: String?
-    fileprivate var spelling: String?
+    fileprivate var number: Int?
 
     fileprivate mutating func entry(_ name: String, in registry: Registry) -> Registry.Entry? {
       if name == smartAccount, entry != nil { return entry }
@@ -78,11 +80,11 @@ public struct LineValidator: Sendable {
       return entry
     }
 
-    fileprivate mutating func spelling(of name: String, in entry: Registry.Entry) -> String? {
-      if name == virtualAccount { return spelling }
+    fileprivate mutating func number(of name: String, in entry: Registry.Entry) -> Int? {
+      if name == virtualAccount { return number }
       virtualAccount = name
-      spelling = entry.virtualAccount(name)
-      return spelling
+      number = entry.virtualAccountNumber(name)
+      return number
     }
   }
 
@@ -112,7 +114,7 @@ public struct LineValidator: Sendable {
           "limited-use Smart Account '\(entry.account.identifier)' has only the DEFAULT virtual account, not '\(requestedVA)'"
         ))
     }
-    guard let virtualAccount = lookup.spelling(of: requestedVA, in: entry) else {
+    guard let number = lookup.number(of: requestedVA, in: entry) else {
       return .failure(
         LineProblem(
           .unknownVirtualAccount,
@@ -157,7 +159,8 @@ public struct LineValidator: Sendable {
     }
     return .success(
       Checked(
-        entry: entry, virtualAccount: virtualAccount, quantity: quantity, licenseType: licenseType,
+        entry: entry, virtualAccount: entry.account.virtualAccounts[number], slot: entry.firstSlot + number,
+        quantity: quantity, licenseType: licenseType,
         termMonths: termMonths, hasStartDate: !line.startDate.isEmpty))
   }
 
