@@ -108,19 +108,18 @@ struct PipelineTests {
     #expect(drop.files(in: drop.archive).count == 2)  // both names archived, neither overwritten
   }
 
-  @Test func aSyncUpdatesRespellsNothingAndRemovesNothing() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let path = folder.appendingPathComponent("ledger.sqlite").path
+  @Test(arguments: Backend.tested)
+  func aSyncUpdatesRespellsNothingAndRemovesNothing(backend: Backend) throws {
+    let drop = try TestDrop(backend: backend)
     // A first sync: an account and a VA spelled one way.
-    _ = try SQLiteLedger(path: path).syncRegistry([
+    _ = try drop.ledger().syncRegistry([
       SmartAccount(identifier: "acme.com", name: "Acme", type: .customer, virtualAccounts: ["Campus"]),
       SmartAccount(identifier: "old.example", name: "Old", type: .customer, virtualAccounts: ["Lab"]),
     ])
     // A second one renames, respells a VA (the first spelling stays), adds an account and a VA,
     // and no longer lists old.example (which stays: nothing is removed).
     // holding.example is listed twice: the second row updates what the first inserted.
-    let ledger = try SQLiteLedger(path: path)
+    let ledger = try drop.ledger()
     let result = try ledger.syncRegistry([
       SmartAccount(identifier: "ACME.com", name: "Acme Corp", type: .customer, virtualAccounts: ["CAMPUS", "Branch"]),
       SmartAccount(identifier: "holding.example", name: "Holding", type: .holding, partner: "x", virtualAccounts: []),
@@ -129,7 +128,7 @@ struct PipelineTests {
     ])
     #expect(result.accountsAdded == 1)
     #expect(result.accountsUpdated == 2)
-    let read = try SQLiteLedger(path: path).registry().all
+    let read = try drop.ledger().registry().all
     #expect(read.map(\.identifier) == ["acme.com", "holding.example", "old.example"])
     #expect(read.first?.virtualAccounts == ["DEFAULT", "Branch", "Campus"])
     #expect(read.first?.name == "Acme Corp")

@@ -136,60 +136,64 @@ public final class PostgresLedger: Ledger {
         let cells = row.makeRandomAccess()
         heldNames[try cells.string(0), default: []].insert(try cells.string(1))
       }
-      var newAccounts: [[String]] = [[], [], [], []]
-      var newNames: [[String]] = [[], [], []]
+      // New accounts and VAs go in by COPY: under the lock, what is new is
+      // known exactly (a first sync of 17,530 VAs took 58 ms as one
+      // `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`).
+      // An account listed again changes the row still to be sent.
+      var newAccounts: [(identifier: String, name: String, type: String, partner: String)] = []
+      var newAccountIndex: [String: Int] = [:]
+      var newNames = CopyText(capacity: 0)
       for account in accounts {
         if let existing = held[account.identifier] {
           if existing.name != account.name || existing.type != account.type.rawValue
             || existing.partner != account.partner
           {
-            var binds = PostgresBindings()
-            binds.append(account.name)
-            binds.append(account.type.rawValue)
-            binds.append(account.partner)
-            binds.append(now)
-            binds.append(account.identifier)
-            try session.query(
-              "UPDATE accounts SET name = $1, type = $2, partner = $3, synced_at = $4 WHERE smart_account = $5",
-              binds, operation: "syncing the registry")
+            if let index = newAccountIndex[account.identifier] {
+              newAccounts[index] = (account.identifier, account.name, account.type.rawValue, account.partner)
+            } else {
+              var binds = PostgresBindings()
+              binds.append(account.name)
+              binds.append(account.type.rawValue)
+              binds.append(account.partner)
+              binds.append(now)
+              binds.append(account.identifier)
+              try session.query(
+                "UPDATE accounts SET name = $1, type = $2, partner = $3, synced_at = $4 WHERE smart_account = $5",
+                binds, operation: "syncing the registry")
+            }
             result.accountsUpdated += 1
           }
         } else {
-          for (index, value) in [account.identifier, account.name, account.type.rawValue, account.partner].enumerated()
-          {
-            newAccounts[index].append(value)
-          }
+          newAccountIndex[account.identifier] = newAccounts.count
+          newAccounts.append((account.identifier, account.name, account.type.rawValue, account.partner))
           result.accountsAdded += 1
         }
         held[account.identifier] = (account.name, account.type.rawValue, account.partner)
         for name in account.virtualAccounts {
           let key = name.lowercased()
           if heldNames[account.identifier]?.contains(key) == true { continue }
-          newNames[0].append(account.identifier)
-          newNames[1].append(key)
-          newNames[2].append(name)
+          newNames.field(account.identifier)
+          newNames.field(key)
+          newNames.field(name)
+          newNames.endRow()
           heldNames[account.identifier, default: []].insert(key)
           result.virtualAccountsAdded += 1
         }
       }
-      if !newAccounts[0].isEmpty {
-        var binds = PostgresBindings()
-        for column in newAccounts { binds.append(column) }
-        binds.append(now)
-        try session.query(
-          """
-          INSERT INTO accounts(smart_account, name, type, partner, synced_at)
-          SELECT a, n, t, p, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(a, n, t, p)
-          """, binds, operation: "syncing the registry")
+      if !newAccounts.isEmpty {
+        var rows = CopyText(capacity: 0)
+        for account in newAccounts {
+          for value in [account.identifier, account.name, account.type, account.partner, now] { rows.field(value) }
+          rows.endRow()
+        }
+        try session.copy(
+          into: "accounts", columns: ["smart_account", "name", "type", "partner", "synced_at"], data: rows.buffer,
+          waits: false, operation: "syncing the registry")
       }
-      if !newNames[0].isEmpty {
-        var binds = PostgresBindings()
-        for column in newNames { binds.append(column) }
-        try session.query(
-          """
-          INSERT INTO virtual_accounts(smart_account, name_key, name)
-          SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING
-          """, binds, operation: "syncing the registry")
+      if result.virtualAccountsAdded > 0 {
+        try session.copy(
+          into: "virtual_accounts", columns: ["smart_account", "name_key", "name"], data: newNames.buffer,
+          waits: false, operation: "syncing the registry")
       }
       return result
     }
