@@ -185,7 +185,7 @@ struct AccountTotals: Sendable {
 /// What a file's deposits add per account, as the preparing stage counts
 /// them: by the account and VA's place among the registry's VAs, so that a
 /// line adds to an array. Keyed by the two names, a line cost a hash of
-/// both and a comparison of each (3-4% of a run's samples with accounts
+/// both and a comparison of each (2.4% of a 1M-line run's samples, with accounts
 /// changing from line to line).
 struct AccountSlotTotals: Sendable {
   private var quantities: [AccountQuantities] = []

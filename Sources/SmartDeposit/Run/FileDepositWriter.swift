@@ -333,8 +333,9 @@ struct FileDepositWriter {
     rejectedBits.insert(order.utf8)
     rejectedInBatch.insert(order)
     let isPending = pendingCount > 0 && pendingOrder.elementsEqual(order.utf8)
-    // A conflict was found in rows sent; the other rows of an order a line
-    // of this batch rejects were not sent with it.
+    // Something to take back: rows sent with a conflict the ledger found,
+    // or rows of earlier batches. (A line of this batch that rejects its
+    // order kept the order's other rows of the batch from being sent.)
     if cause.code == .conflictingLine || sentBits.mayContain(order.utf8) {
       withdrawals[order] = (cause, isPending ? pendingCount : 0)
     }

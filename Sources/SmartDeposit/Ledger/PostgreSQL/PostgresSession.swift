@@ -313,15 +313,16 @@ private final class CopyStream: @unchecked Sendable {
   /// Adds `data`; waits while two writes wait; the COPY's error if it failed.
   func write(_ data: NIOCore.ByteBuffer) throws {
     condition.lock()
-    defer { condition.unlock() }
     while failure == nil && waiting.count >= Self.limit { condition.wait() }
-    if let failure { throw failure }
-    if let reader {
-      self.reader = nil
-      reader.resume(returning: data)
-    } else {
-      waiting.append(data)
+    if let failure {
+      condition.unlock()
+      throw failure
     }
+    let reader = reader
+    self.reader = nil
+    if reader == nil { waiting.append(data) }
+    condition.unlock()
+    reader?.resume(returning: data)
   }
 
   /// No more rows: the COPY ends once those waiting are written.
