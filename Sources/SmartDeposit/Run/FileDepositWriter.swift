@@ -29,11 +29,11 @@ struct FileDepositWriter {
   private var anyOrderRejected = false
   /// The rejected web orders, as a filter: most lines belong to orders never
   /// rejected, and the filter says so without asking the ledger.
-  private var rejectedBits: RejectedOrderFilter
+  private var rejectedBits: WebOrderFilter
   /// The web orders of which rows were sent to the ledger, as a filter: an
   /// order that a line rejects has nothing to take back unless it may be
   /// among them.
-  private var sentBits: RejectedOrderFilter
+  private var sentBits: WebOrderFilter
   /// Orders (by key) known to be rejected while the current batch is applied.
   private var rejectedInBatch: Set<String> = []
   /// Rejects not yet sent to the ledger (sent at the end of each batch).
@@ -61,8 +61,9 @@ struct FileDepositWriter {
     self.session = session
     self.file = file
     let name = file.lowercased()
-    rejectedBits = RejectedOrderFilter(fileSize: size, compressed: name.hasSuffix(".gz") || name.hasSuffix(".xlsx"))
-    sentBits = rejectedBits
+    let orders = WebOrderFilter(fileSize: size, compressed: name.hasSuffix(".gz") || name.hasSuffix(".xlsx"))
+    rejectedBits = orders
+    sentBits = orders
     self.atomicity = atomicity
     self.report = report
     pendingRows.reserveCapacity(4096)

@@ -15,18 +15,22 @@ struct CopyText {
   /// The rows, as the connection sends them.
   var buffer: NIOCore.ByteBuffer { NIOCore.ByteBuffer(bytes: bytes) }
 
+  /// The letter that follows a backslash for a byte COPY escapes, or nil.
+  static func escape(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "\\"): UInt8(ascii: "\\")
+    case UInt8(ascii: "\t"): UInt8(ascii: "t")
+    case UInt8(ascii: "\n"): UInt8(ascii: "n")
+    case UInt8(ascii: "\r"): UInt8(ascii: "r")
+    default: nil
+    }
+  }
+
   /// A field from bytes.
   mutating func field(_ raw: UnsafeRawBufferPointer) {
     var runStart = 0
     for (index, byte) in raw.enumerated() {
-      let escaped: UInt8
-      switch byte {
-      case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
-      case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
-      case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
-      case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
-      default: continue
-      }
+      guard let escaped = Self.escape(byte) else { continue }
       bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<index]))
       bytes.append(UInt8(ascii: "\\"))
       bytes.append(escaped)
@@ -98,20 +102,10 @@ struct CopyRowWriter {
       }
     }
     for byte in UnsafeRawBufferPointer(rebasing: raw[index...]) {
-      switch byte {
-      case UInt8(ascii: "\\"):
+      if let escaped = CopyText.escape(byte) {
         put(UInt8(ascii: "\\"))
-        put(UInt8(ascii: "\\"))
-      case UInt8(ascii: "\t"):
-        put(UInt8(ascii: "\\"))
-        put(UInt8(ascii: "t"))
-      case UInt8(ascii: "\n"):
-        put(UInt8(ascii: "\\"))
-        put(UInt8(ascii: "n"))
-      case UInt8(ascii: "\r"):
-        put(UInt8(ascii: "\\"))
-        put(UInt8(ascii: "r"))
-      default:
+        put(escaped)
+      } else {
         put(byte)
       }
     }

@@ -210,32 +210,29 @@ final class PostgresDepositSession: DepositSession {
   /// Rejects go in with the next COPY of rejects (see `unsentRejects`).
   func recordRejects(_ rejects: [Reject]) throws {
     guard !rejects.isEmpty else { return }
-    var text = unsentRejects
-    unsentRejects = CopyText(capacity: 0)
     for reject in rejects {
       let identity = LineIdentity(webOrderID: reject.webOrderID, lineNumber: reject.lineNumber)
-      text.field(file.runID)
-      text.field(Int(fileID))
-      text.field(reject.file)
-      text.field(reject.record)
-      text.field(reject.webOrderID)
-      text.field(reject.lineNumber)
-      text.field(reject.code.rawValue)
-      text.field(reject.message)
-      text.field(reject.sku)
-      if let quantity = reject.quantity { text.field(quantity) } else { text.noValue() }
-      text.field(reject.written.smartAccount)
-      text.field(identity.order)
-      text.field(identity.line)
-      text.field(reject.written.quantity)
-      text.field(reject.written.virtualAccount)
-      text.field(reject.written.purchaseOrder)
-      text.field(reject.written.salesOrder)
-      text.field(reject.written.endCustomer)
-      text.field(reject.written.orderDate)
-      text.endRow()
+      unsentRejects.field(file.runID)
+      unsentRejects.field(Int(fileID))
+      unsentRejects.field(reject.file)
+      unsentRejects.field(reject.record)
+      unsentRejects.field(reject.webOrderID)
+      unsentRejects.field(reject.lineNumber)
+      unsentRejects.field(reject.code.rawValue)
+      unsentRejects.field(reject.message)
+      unsentRejects.field(reject.sku)
+      if let quantity = reject.quantity { unsentRejects.field(quantity) } else { unsentRejects.noValue() }
+      unsentRejects.field(reject.written.smartAccount)
+      unsentRejects.field(identity.order)
+      unsentRejects.field(identity.line)
+      unsentRejects.field(reject.written.quantity)
+      unsentRejects.field(reject.written.virtualAccount)
+      unsentRejects.field(reject.written.purchaseOrder)
+      unsentRejects.field(reject.written.salesOrder)
+      unsentRejects.field(reject.written.endCustomer)
+      unsentRejects.field(reject.written.orderDate)
+      unsentRejects.endRow()
     }
-    unsentRejects = text
     unsentRejectCount += rejects.count
     if unsentRejectCount >= Self.rejectsPerCopy { try sendRejects() }
   }

@@ -128,12 +128,15 @@ final class PostgresSession: @unchecked Sendable {
   func stream(into table: String, columns: [String], data: NIOCore.ByteBuffer, operation: String) throws {
     do {
       guard !connection.isClosed else { throw ConnectionLost() }
-      if let open = openCopy, open.table != table { endStream() }
-      if openCopy == nil {
+      let open: (table: String, rows: CopyStream, done: EventLoopFuture<Void>)
+      if let current = openCopy, current.table == table {
+        open = current
+      } else {
+        endStream()
         let rows = CopyStream()
-        openCopy = (table, rows, startCopy(into: table, columns: columns, rows: rows))
+        open = (table, rows, startCopy(into: table, columns: columns, rows: rows))
+        openCopy = open
       }
-      guard let open = openCopy else { return }
       do {
         try open.rows.write(data)
       } catch {

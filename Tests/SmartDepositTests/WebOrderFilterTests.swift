@@ -2,15 +2,15 @@ import Testing
 
 @testable import SmartDeposit
 
-@Suite("Rejected order filter")
-struct RejectedOrderFilterTests {
+@Suite("Web order filter")
+struct WebOrderFilterTests {
   /// (file size, orders inserted, orders probed, most false positives allowed). At the cap, 2^23 bits
   /// for 50,000 orders: about 1 in 7,000 expected (70 of 500,000), where a filter that lost its second
   /// probe or half its bits would pass hundreds. A 5,000-byte file, 8,192 bits for 50 orders: about 15
   /// in 100,000.
   @Test(arguments: [(Int64(1) << 30, 50_000, 500_000, 250), (5_000, 50, 100_000, 200)])
   func findsEveryInsertedOrderAndRarelyAnother(fileSize: Int64, inserted: Int, probed: Int, allowed: Int) {
-    var filter = RejectedOrderFilter(fileSize: fileSize)
+    var filter = WebOrderFilter(fileSize: fileSize)
     #expect(!filter.mayContain("10000000".utf8))
     let rejected = (0..<inserted).map { "\(10_000_000 + $0 * 7)" }
     for order in rejected { filter.insert(order.utf8) }

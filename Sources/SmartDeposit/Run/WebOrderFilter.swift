@@ -1,14 +1,17 @@
-/// A Bloom filter of a file's rejected web orders with two probes, so that a
-/// lookup of an order never rejected almost never reaches the ledger.
+/// A Bloom filter of a file's web orders with two probes: those rejected,
+/// so that a lookup of an order never rejected almost never reaches the
+/// ledger, and those sent, so that an order rejected by a later line is
+/// taken back only when it may have rows there.
 ///
 /// One bit per byte of the file, at least 2^12 and at most 2^23 (1 MiB): a
 /// file has fewer orders than it has bytes by two orders of magnitude, so a
 /// false positive stays rarer than 1 in 2,000 up to the cap; at the cap,
-/// about 1 in 7,000 with 50,000 rejected orders (a 5M-line file with 1% bad
-/// lines), about 1 in 80 with 500,000. Its size does not grow; it is
-/// allocated with the first rejected order, so that a small file does not
+/// about 1 in 7,000 with 50,000 orders (the rejected orders of a 5M-line
+/// file with 1% bad lines), about 1 in 150 with 350,000 (every order of a
+/// 1M-line file), about 1 in 80 with 500,000. Its size does not grow; it is
+/// allocated with the first order inserted, so that a small file does not
 /// clear a megabyte for nothing.
-struct RejectedOrderFilter {
+struct WebOrderFilter {
   private var words: [UInt64] = []
   private let bitCount: Int
 
