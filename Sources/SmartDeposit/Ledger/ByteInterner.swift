@@ -37,6 +37,26 @@ struct ByteInterner {
     return id
   }
 
+  /// The number of `bytes`, or nil when they were never added.
+  func find(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+    let hash = Self.hash(bytes)
+    let mask = slots.count - 1
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while true {
+      let entry = slots[slot]
+      if entry == 0 { return nil }
+      let id = Int(entry - 1)
+      if hashes[id] == hash && equals(id, bytes) { return Int32(id) }
+      slot = (slot + 1) & mask
+    }
+  }
+
+  func find(_ text: String) -> Int32? {
+    if let found = text.utf8.withContiguousStorageIfAvailable({ find(UnsafeRawBufferPointer($0)) }) { return found }
+    var text = text
+    return text.withUTF8 { find(UnsafeRawBufferPointer($0)) }
+  }
+
   mutating func id(_ text: String) -> Int32 {
     var text = text
     return text.withUTF8 { id(UnsafeRawBufferPointer($0)) }

@@ -72,9 +72,12 @@ public struct Registry: Sendable {
       self.numbers = numbers
     }
 
-    /// The number of one of this account's VAs, or nil.
+    /// The number of one of this account's VAs, or nil. Most accounts have
+    /// a handful: their names are compared in turn before any hashing.
     func virtualAccountNumber(_ name: String) -> Int? {
-      numbers[name] ?? numbers[name.lowercased()]
+      let names = account.virtualAccounts
+      if names.count <= 8, let number = names.firstIndex(of: name) { return number }
+      return numbers[name] ?? numbers[name.lowercased()]
     }
 
     /// The registry's spelling of one of this account's VAs, or nil.
@@ -83,22 +86,36 @@ public struct Registry: Sendable {
     }
   }
 
-  private var entries: [String: Entry]
+  /// The identifiers, numbered as `bySlot` is: a line's account is found
+  /// from its bytes by one probe of a flat table (a dictionary keyed by
+  /// `String` hashed and compared each identifier through its own storage).
+  private let identifiers: ByteInterner
 
   public init(_ accounts: [SmartAccount]) {
-    var entries: [String: Entry] = [:]
-    entries.reserveCapacity(accounts.count)
+    var identifiers = ByteInterner()
+    var bySlot: [Entry] = []
+    bySlot.reserveCapacity(accounts.count)
     var slots = 0
     for account in accounts {
-      entries[account.identifier] = Entry(account, firstSlot: slots)
+      let entry = Entry(account, firstSlot: slots)
+      let number = Int(identifiers.id(account.identifier))
+      // An identifier listed twice keeps its last account, at its own slots.
+      if number < bySlot.count { bySlot[number] = entry } else { bySlot.append(entry) }
       slots += account.virtualAccounts.count
     }
-    self.entries = entries
-    bySlot = entries.values.sorted { $0.firstSlot < $1.firstSlot }
+    // The slots only ever grow, but a replaced entry may be out of order.
+    let order = bySlot.indices.sorted { bySlot[$0].firstSlot < bySlot[$1].firstSlot }
+    self.bySlot = order.map { bySlot[$0] }
+    var numbers = [Int](repeating: 0, count: order.count)
+    for (place, number) in order.enumerated() { numbers[number] = place }
+    self.places = numbers
+    self.identifiers = identifiers
   }
 
   /// The entries in the order of their slots.
   private let bySlot: [Entry]
+  /// The place in `bySlot` of each identifier's number.
+  private let places: [Int]
 
   /// The account and VA at `slot` (see `Entry.firstSlot`).
   func accountKey(slot: Int) -> AccountKey? {
@@ -117,13 +134,14 @@ public struct Registry: Sendable {
   }
 
   /// Every account, ordered by identifier.
-  public var all: [SmartAccount] { entries.values.map(\.account).sorted { $0.identifier < $1.identifier } }
+  public var all: [SmartAccount] { bySlot.map(\.account).sorted { $0.identifier < $1.identifier } }
 
-  public var count: Int { entries.count }
+  public var count: Int { bySlot.count }
 
   /// The entry of an account, its identifier compared case-insensitively.
   func entry(_ identifier: String) -> Entry? {
-    entries[identifier] ?? entries[identifier.lowercased()]
+    guard let number = identifiers.find(identifier) ?? identifiers.find(identifier.lowercased()) else { return nil }
+    return bySlot[places[Int(number)]]
   }
 
   /// The account with this identifier, compared case-insensitively.
