@@ -5,9 +5,9 @@ import Testing
 @Suite("Web order filter")
 struct WebOrderFilterTests {
   /// (file size, orders inserted, orders probed, most false positives allowed). At the cap, 2^23 bits
-  /// for 50,000 orders: about 1 in 7,000 expected (70 of 500,000), where a filter that lost its second
-  /// probe or half its bits would pass hundreds. A 5,000-byte file, 8,192 bits for 50 orders: about 15
-  /// in 100,000.
+  /// for 50,000 orders, both probes in one 512-bit block: about 1 in 5,400 expected (93 of 500,000), where
+  /// a filter that lost its second probe or half its bits would pass hundreds. A 5,000-byte file, 8,192
+  /// bits for 50 orders: about 20 in 100,000.
   @Test(arguments: [(Int64(1) << 30, 50_000, 500_000, 250), (5_000, 50, 100_000, 200)])
   func findsEveryInsertedOrderAndRarelyAnother(fileSize: Int64, inserted: Int, probed: Int, allowed: Int) {
     var filter = WebOrderFilter(fileSize: fileSize)
