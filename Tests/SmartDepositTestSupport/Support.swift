@@ -348,3 +348,17 @@ public func generateDrop(into folder: URL, _ arguments: [String]) throws {
   process.waitUntilExit()
   guard process.terminationStatus == 0 else { throw TestSetupError("generate_drop.py \(arguments) failed") }
 }
+
+/// SplitMix64: a small deterministic generator, so that a seed replays the
+/// same kills or the same generated input.
+public struct SeededGenerator: RandomNumberGenerator {
+  var state: UInt64
+  public init(seed: UInt64) { state = seed }
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}

@@ -27,6 +27,61 @@ struct CSVReaderTests {
     #expect(result.allSatisfy { $0.problem == nil })
   }
 
+  /// Rows written as RFC 4180 says, some plain, some quoted, some with CRLF,
+  /// a NUL or a byte that is not UTF-8, over several of the reader's 256 KiB
+  /// buffers: every record comes back with its fields, its line and its
+  /// problem, whether it was read in place or byte by byte.
+  @Test func generatedRowsComeBackAsWritten() throws {
+    var generator = SeededGenerator(seed: 20_261_207)
+    let pieces = ["a", "bc", "12345678", "é", "Société", " x y ", ",", "\"", "\n", "\r\n", ";", "\t"]
+    var bytes = Array("h1,h2,h3\n".utf8)
+    var expected: [(fields: [String], line: Int, bad: Bool)] = [(["h1", "h2", "h3"], 1, false)]
+    var line = 2
+    while bytes.count < 700_000 {
+      var fields: [String] = []
+      for _ in 0..<Int.random(in: 1...6, using: &generator) {
+        var field = ""
+        for _ in 0..<Int.random(in: 0...(Int.random(in: 0..<10, using: &generator) == 0 ? 40 : 4), using: &generator) {
+          field += pieces.randomElement(using: &generator)!
+        }
+        fields.append(field.trimmingCharacters(in: .whitespacesAndNewlines))
+      }
+      var row: [UInt8] = []
+      for (index, field) in fields.enumerated() {
+        if index > 0 { row.append(UInt8(ascii: ",")) }
+        if field.utf8.contains(where: { ",\"\n\r".utf8.contains($0) })
+          || Bool.random(using: &generator) && field.count < 3
+        {
+          row += Array("\"\(field.replacingOccurrences(of: "\"", with: "\"\""))\"".utf8)
+        } else {
+          row += Array(field.utf8)
+        }
+      }
+      var bad = false
+      switch Int.random(in: 0..<50, using: &generator) {
+      case 0:
+        row.append(0)
+        bad = true
+      case 1 where bytes.count > 100_000:  // past the 64 KiB that decide the encoding
+        row.append(0xFF)
+        bad = true
+      default: break
+      }
+      let newlines = fields.reduce(0) { $0 + $1.utf8.filter { $0 == 0x0A }.count }
+      if row.isEmpty { row = Array("\"\"".utf8) }
+      bytes += row + Array((Bool.random(using: &generator) ? "\r\n" : "\n").utf8)
+      expected.append((fields, line, bad))
+      line += 1 + newlines
+    }
+    let result = try records(bytes)
+    #expect(result.count == expected.count)
+    for (record, wanted) in zip(result, expected) {
+      #expect(record.line == wanted.line)
+      #expect((record.problem != nil) == wanted.bad)
+      if !wanted.bad { #expect(record.fields == wanted.fields) }
+    }
+  }
+
   @Test func byteOrderMarkCRLFAndMissingFinalNewline() throws {
     let result = try records([0xEF, 0xBB, 0xBF] + Array("h1,h2\r\nv1,v2\r\nv3,v4".utf8))
     #expect(result.map(\.fields) == [["h1", "h2"], ["v1", "v2"], ["v3", "v4"]])

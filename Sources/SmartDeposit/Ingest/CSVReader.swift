@@ -195,6 +195,7 @@ struct CSVScanner {
 
   mutating func next() throws(IngestError) -> CSVRecord? {
     if !started { try checkStart() }
+    if !pendingLineFeedSkip, let record = recordInPlace() { return record }
     recordBytes.removeAll(keepingCapacity: true)
     fieldEnds.removeAll(keepingCapacity: true)
     var problem: String?
@@ -240,10 +241,8 @@ struct CSVScanner {
       if !inQuotes && !afterClosingQuote {
         // Fast path: copy a run of ordinary bytes in one go.
         let start = position
-        while position < end {
-          let byte = buffer[position]
-          if byte == delimiter || byte == 0x0A || byte == 0x0D || byte == 0x22 { break }
-          position += 1
+        if let base = buffer.baseAddress {
+          position = Self.special(in: base, from: position, to: end, delimiter: delimiter)
         }
         if position > start {
           recordHasContent = true
@@ -302,19 +301,85 @@ struct CSVScanner {
     }
   }
 
-  /// Turns the collected bytes into a record, checking the encoding once for
-  /// the whole record: ASCII needs no check, anything else is validated.
+  /// The common record read where it lies: a whole line in the buffer with
+  /// no quote and no carriage return, its fields split at the delimiters
+  /// without being copied out. Nil leaves the line to the byte-by-byte loop
+  /// (a quote, a CR, a blank line, a field over the limit, the buffer's end).
+  private mutating func recordInPlace() -> CSVRecord? {
+    guard let base = buffer.baseAddress else { return nil }
+    fieldEnds.removeAll(keepingCapacity: true)
+    let start = position
+    var index = position
+    var fieldStart = position
+    while true {
+      index = Self.special(in: base, from: index, to: end, delimiter: delimiter)
+      guard index < end else { return nil }
+      let byte = base.load(fromByteOffset: index, as: UInt8.self)
+      if byte == 0x0A { break }
+      guard byte == delimiter else { return nil }
+      guard index - fieldStart <= maxFieldBytes else { return nil }
+      fieldEnds.append(index - start)
+      index += 1
+      fieldStart = index
+    }
+    guard index > start, index - fieldStart <= maxFieldBytes else { return nil }
+    fieldEnds.append(index - start)
+    position = index + 1
+    let recordLine = line
+    line += 1
+    let bytes = UnsafeBufferPointer(start: (base + start).assumingMemoryBound(to: UInt8.self), count: index - start)
+    return record(bytes, line: recordLine, problem: nil, separated: true)
+  }
+
+  /// The offset of the first delimiter, LF, CR or quote at or after `from`,
+  /// or `to` when there is none: eight bytes at a time, each compared by
+  /// the zero-byte test on the word XORed with the byte sought.
+  @inline(__always)
+  private static func special(in base: UnsafeRawPointer, from: Int, to end: Int, delimiter: UInt8) -> Int {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let delimiters = ones &* UInt64(delimiter)
+    let lineFeeds = ones &* 0x0A
+    let returns = ones &* 0x0D
+    let quotes = ones &* 0x22
+    @inline(__always) func zeroBytes(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & highs }
+    var index = from
+    while index + 8 <= end {
+      let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+      let found =
+        zeroBytes(word ^ delimiters) | zeroBytes(word ^ lineFeeds) | zeroBytes(word ^ returns)
+        | zeroBytes(word ^ quotes)
+      // The lowest flagged byte is always a true match (little-endian).
+      if found != 0 { return index + found.trailingZeroBitCount >> 3 }
+      index += 8
+    }
+    while index < end {
+      let byte = base.load(fromByteOffset: index, as: UInt8.self)
+      if byte == delimiter || byte == 0x0A || byte == 0x0D || byte == 0x22 { return index }
+      index += 1
+    }
+    return end
+  }
+
+  /// Turns the collected bytes into a record.
   private func record(line: Int, problem: String?) -> CSVRecord {
+    recordBytes.withUnsafeBufferPointer { record($0, line: line, problem: problem, separated: false) }
+  }
+
+  /// Turns a record's bytes (`fieldEnds` within them) into a record, checking
+  /// the encoding once for the whole record: ASCII needs no check, anything
+  /// else is validated. `separated`: one delimiter byte follows each field
+  /// but the last (the record read in place), else none.
+  private func record(
+    _ bytes: UnsafeBufferPointer<UInt8>, line: Int, problem: String?, separated: Bool
+  )
+    -> CSVRecord
+  {
     var problem = problem
     var fields: [String] = []
     fields.reserveCapacity(fieldEnds.count)
-    recordBytes.withUnsafeBufferPointer { bytes in
-      var ascii = true
-      var hasNUL = false
-      for byte in bytes {
-        if byte >= 0x80 { ascii = false }
-        if byte == 0 { hasNUL = true }
-      }
+    do {
+      let (ascii, hasNUL) = Self.asciiAndNUL(bytes)
       if problem == nil && hasNUL { problem = "the row holds a NUL byte" }
       let windows1252 = !ascii && dialect.encoding == .windows1252
       if problem == nil && !ascii && !windows1252 && !UTF8Validation.isValid(bytes) {
@@ -335,10 +400,37 @@ struct CSVScanner {
         }
         let field = UnsafeBufferPointer(rebasing: bytes[low..<high])
         fields.append(windows1252 ? Windows1252.decode(field) : String(decoding: field, as: UTF8.self))
-        start = fieldEnd
+        start = separated ? fieldEnd + 1 : fieldEnd
       }
     }
     return CSVRecord(fields: fields, line: line, problem: problem)
+  }
+
+  /// Whether the bytes are all ASCII, and whether one is NUL: eight at a time.
+  private static func asciiAndNUL(_ bytes: UnsafeBufferPointer<UInt8>) -> (ascii: Bool, hasNUL: Bool) {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    var high: UInt64 = 0
+    var zeros: UInt64 = 0
+    var index = 0
+    if let base = bytes.baseAddress {
+      let raw = UnsafeRawPointer(base)
+      while index + 8 <= bytes.count {
+        let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+        high |= word
+        zeros |= (word &- ones) & ~word & highs
+        index += 8
+      }
+    }
+    var hasNUL = false
+    while index < bytes.count {
+      high |= UInt64(bytes[index])
+      if bytes[index] == 0 { hasNUL = true }
+      index += 1
+    }
+    // The zero-byte test says exactly whether a word holds a zero byte
+    // (only which byte it is may be wrong, above a true one).
+    return (high & highs == 0, hasNUL || zeros != 0)
   }
 
   private func fieldTooLong(_ recordLine: Int) -> IngestError {
