@@ -328,7 +328,9 @@ struct CSVScanner {
     let recordLine = line
     line += 1
     let bytes = UnsafeBufferPointer(start: (base + start).assumingMemoryBound(to: UInt8.self), count: index - start)
-    return record(bytes, line: recordLine, problem: nil, separated: true)
+    return Self.record(
+      bytes, fieldEnds: fieldEnds, encoding: dialect.encoding, line: recordLine, problem: nil, separated: true,
+      recent: &recent)
   }
 
   /// The offset of the first delimiter, LF, CR or quote at or after `from`,
@@ -362,26 +364,36 @@ struct CSVScanner {
   }
 
   /// Turns the collected bytes into a record.
-  private func record(line: Int, problem: String?) -> CSVRecord {
-    recordBytes.withUnsafeBufferPointer { record($0, line: line, problem: problem, separated: false) }
+  private mutating func record(line: Int, problem: String?) -> CSVRecord {
+    recordBytes.withUnsafeBufferPointer {
+      Self.record(
+        $0, fieldEnds: fieldEnds, encoding: dialect.encoding, line: line, problem: problem, separated: false,
+        recent: &recent)
+    }
   }
+
+  /// Texts of more than 15 bytes (longer than a `String` holds in place)
+  /// lately made, so that a value that comes again (an order's account and
+  /// end customer on each of its lines, a catalog's SKUs) is the same
+  /// `String` again rather than another allocation, copied and later freed
+  /// on another thread: 64 places per column, chosen by a hash of the bytes.
+  private var recent = RecentTexts()
 
   /// Turns a record's bytes (`fieldEnds` within them) into a record, checking
   /// the encoding once for the whole record: ASCII needs no check, anything
   /// else is validated. `separated`: one delimiter byte follows each field
   /// but the last (the record read in place), else none.
-  private func record(
-    _ bytes: UnsafeBufferPointer<UInt8>, line: Int, problem: String?, separated: Bool
-  )
-    -> CSVRecord
-  {
+  private static func record(
+    _ bytes: UnsafeBufferPointer<UInt8>, fieldEnds: [Int], encoding: CSVDialect.Encoding, line: Int,
+    problem: String?, separated: Bool, recent: inout RecentTexts
+  ) -> CSVRecord {
     var problem = problem
     var fields: [String] = []
     fields.reserveCapacity(fieldEnds.count)
     do {
       let (ascii, hasNUL) = Self.asciiAndNUL(bytes)
       if problem == nil && hasNUL { problem = "the row holds a NUL byte" }
-      let windows1252 = !ascii && dialect.encoding == .windows1252
+      let windows1252 = !ascii && encoding == .windows1252
       if problem == nil && !ascii && !windows1252 && !UTF8Validation.isValid(bytes) {
         problem = "the row is not valid UTF-8"
       }
@@ -399,7 +411,13 @@ struct CSVScanner {
           high -= 1
         }
         let field = UnsafeBufferPointer(rebasing: bytes[low..<high])
-        fields.append(windows1252 ? Windows1252.decode(field) : String(decoding: field, as: UTF8.self))
+        if windows1252 {
+          fields.append(Windows1252.decode(field))
+        } else if field.count > 15 {
+          fields.append(recent.text(field, column: fields.count))
+        } else {
+          fields.append(String(decoding: field, as: UTF8.self))
+        }
         start = separated ? fieldEnd + 1 : fieldEnd
       }
     }
@@ -470,5 +488,30 @@ enum UTF8Validation {
       index += length
     }
     return true
+  }
+}
+
+/// The texts a CSV reader made lately, by column and by a hash of their bytes
+/// (see `CSVScanner.recent`).
+struct RecentTexts {
+  private static let columns = 32
+  private static let places = 64
+  private var texts = [String](repeating: "", count: columns * places)
+
+  /// The text of `bytes` (UTF-8, repaired where invalid): the one made last
+  /// time for the same bytes in this column and place, or a new one.
+  mutating func text(_ bytes: UnsafeBufferPointer<UInt8>, column: Int) -> String {
+    let raw = UnsafeRawBufferPointer(bytes)
+    let place = Int(truncatingIfNeeded: ByteInterner.hash(raw) >> 58)
+    let index = (column % Self.columns) * Self.places + place
+    let known = texts[index].utf8
+    if known.count == bytes.count,
+      known.withContiguousStorageIfAvailable({ compareBytes(UnsafeRawBufferPointer($0), raw) == 0 }) == true
+    {
+      return texts[index]
+    }
+    let made = String(decoding: bytes, as: UTF8.self)
+    texts[index] = made
+    return made
   }
 }
