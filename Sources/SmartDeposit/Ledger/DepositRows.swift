@@ -57,14 +57,20 @@ public struct DepositRows: Sendable {
         hasStartDate: hasStartDate, held: held))
   }
 
-  /// Appends row `index` of another batch as it is.
-  mutating func append(from other: DepositRows, at index: Int) {
-    var row = other.rows[index]
-    let length = Int(row.ends[DepositField.allCases.count - 1])
-    let start = bytes.count
-    bytes.append(contentsOf: other.bytes[row.start..<(row.start + length)])
-    row.start = start
-    rows.append(row)
+  /// The rows but those at `skipped` (in increasing order), over the same
+  /// bytes: no field is copied (the bytes are shared until either side
+  /// grows).
+  func without(_ skipped: [Int]) -> DepositRows {
+    var kept = DepositRows()
+    kept.bytes = bytes
+    kept.rows.reserveCapacity(rows.count - skipped.count)
+    var from = 0
+    for index in skipped {
+      kept.rows.append(contentsOf: rows[from..<index])
+      from = index + 1
+    }
+    kept.rows.append(contentsOf: rows[from...])
+    return kept
   }
 
   /// Appends a deposit value.

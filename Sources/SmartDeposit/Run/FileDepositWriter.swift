@@ -103,17 +103,18 @@ struct FileDepositWriter {
       outcomes = batch.rows.isEmpty ? [] : try session.deposit(batch.rows)
     } else {
       sent = Array(repeating: -1, count: batch.rows.count)
-      var toSend = DepositRows(capacity: batch.rows.count)
       var next = held.makeIterator()
       var skip = next.next()
+      var position = 0
       for index in 0..<batch.rows.count {
         if index == skip {
           skip = next.next()
           continue
         }
-        sent[index] = toSend.count
-        toSend.append(from: batch.rows, at: index)
+        sent[index] = position
+        position += 1
       }
+      let toSend = batch.rows.without(held)
       noteSent(toSend)
       outcomes = toSend.isEmpty ? [] : try session.deposit(toSend)
     }
