@@ -195,7 +195,11 @@ struct Attributes {
       let found = UnsafeRawPointer(local).assumingMemoryBound(to: CChar.self)
       let wanted = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
       guard strncmp(found, wanted, length) == 0, found[length] == 0 else { continue }
-      return trimmed(Self.decode(UnsafeBufferPointer(start: start, count: end - start)))
+      let bytes = UnsafeBufferPointer(start: start, count: end - start)
+      // A value whose edges are not white space is its own trimmed text
+      // (`trimmed` asks the same of the String's first and last bytes).
+      if let first = bytes.first, let last = bytes.last, first > 0x20 && last > 0x20 { return Self.decode(bytes) }
+      return trimmed(Self.decode(bytes))
     }
     return ""
   }
