@@ -13,6 +13,23 @@ struct ReportTests {
     #expect(parsed.dropFirst() == Substring(value))
   }
 
+  /// Quoted exactly when the cell holds a comma, a quote, a line feed or a
+  /// carriage return, wherever it stands (the search goes eight bytes at a
+  /// time, then byte by byte).
+  @Test(arguments: [
+    "a,b", "say \"hi\"", "two\nlines", "cr\rhere", "a long cell of text, with its comma far in",
+    "sixteen bytes..\"", "0123456789abcde\n", "plain", "a long cell of text with nothing to quote", "",
+  ])
+  func cellsAreQuotedExactlyWhenTheyHoldADelimiterQuoteOrLineEnd(value: String) {
+    let cell = CSVFormatter.cell(value)
+    let special = value.utf8.contains { (byte: UInt8) -> Bool in
+      byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D
+    }
+    #expect(cell.hasPrefix("\"") == special)
+    let parsed: [[String]] = parseCSV(cell + "\n")
+    #expect(parsed.first?.first == value)
+  }
+
   @Test(arguments: ["-2", "-3.5", "-0", "42", "3.25"])
   func plainNumbersStayNumbers(value: String) {
     #expect(CSVFormatter.cell(value) == value)

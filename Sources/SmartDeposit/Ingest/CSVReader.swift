@@ -242,7 +242,7 @@ struct CSVScanner {
         // Fast path: copy a run of ordinary bytes in one go.
         let start = position
         if let base = buffer.baseAddress {
-          position = Self.special(in: base, from: position, to: end, delimiter: delimiter)
+          position = CSVBytes.special(in: base, from: position, to: end, delimiter: delimiter)
         }
         if position > start {
           recordHasContent = true
@@ -312,7 +312,7 @@ struct CSVScanner {
     var index = position
     var fieldStart = position
     while true {
-      index = Self.special(in: base, from: index, to: end, delimiter: delimiter)
+      index = CSVBytes.special(in: base, from: index, to: end, delimiter: delimiter)
       guard index < end else { return nil }
       let byte = base.load(fromByteOffset: index, as: UInt8.self)
       if byte == 0x0A { break }
@@ -331,36 +331,6 @@ struct CSVScanner {
     return Self.record(
       bytes, fieldEnds: fieldEnds, encoding: dialect.encoding, line: recordLine, problem: nil, separated: true,
       recent: &recent)
-  }
-
-  /// The offset of the first delimiter, LF, CR or quote at or after `from`,
-  /// or `to` when there is none: eight bytes at a time, each compared by
-  /// the zero-byte test on the word XORed with the byte sought.
-  @inline(__always)
-  private static func special(in base: UnsafeRawPointer, from: Int, to end: Int, delimiter: UInt8) -> Int {
-    let ones: UInt64 = 0x0101_0101_0101_0101
-    let highs: UInt64 = 0x8080_8080_8080_8080
-    let delimiters = ones &* UInt64(delimiter)
-    let lineFeeds = ones &* 0x0A
-    let returns = ones &* 0x0D
-    let quotes = ones &* 0x22
-    @inline(__always) func zeroBytes(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & highs }
-    var index = from
-    while index + 8 <= end {
-      let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-      let found =
-        zeroBytes(word ^ delimiters) | zeroBytes(word ^ lineFeeds) | zeroBytes(word ^ returns)
-        | zeroBytes(word ^ quotes)
-      // The lowest flagged byte is always a true match (little-endian).
-      if found != 0 { return index + found.trailingZeroBitCount >> 3 }
-      index += 8
-    }
-    while index < end {
-      let byte = base.load(fromByteOffset: index, as: UInt8.self)
-      if byte == delimiter || byte == 0x0A || byte == 0x0D || byte == 0x22 { return index }
-      index += 1
-    }
-    return end
   }
 
   /// Turns the collected bytes into a record.
@@ -513,5 +483,39 @@ struct RecentTexts {
     let made = String(decoding: bytes, as: UTF8.self)
     texts[index] = made
     return made
+  }
+}
+
+/// The search both sides of CSV make: the reader for where a field ends,
+/// the writer for whether a cell needs quotes.
+enum CSVBytes {
+  /// The offset of the first delimiter, LF, CR or quote at or after `from`,
+  /// or `to` when there is none: eight bytes at a time, each compared by
+  /// the zero-byte test on the word XORed with the byte sought.
+  @inline(__always)
+  static func special(in base: UnsafeRawPointer, from: Int, to end: Int, delimiter: UInt8) -> Int {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let delimiters = ones &* UInt64(delimiter)
+    let lineFeeds = ones &* 0x0A
+    let returns = ones &* 0x0D
+    let quotes = ones &* 0x22
+    @inline(__always) func zeroBytes(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & highs }
+    var index = from
+    while index + 8 <= end {
+      let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+      let found =
+        zeroBytes(word ^ delimiters) | zeroBytes(word ^ lineFeeds) | zeroBytes(word ^ returns)
+        | zeroBytes(word ^ quotes)
+      // The lowest flagged byte is always a true match (little-endian).
+      if found != 0 { return index + found.trailingZeroBitCount >> 3 }
+      index += 8
+    }
+    while index < end {
+      let byte = base.load(fromByteOffset: index, as: UInt8.self)
+      if byte == delimiter || byte == 0x0A || byte == 0x0D || byte == 0x22 { return index }
+      index += 1
+    }
+    return end
   }
 }

@@ -25,11 +25,9 @@ public enum CSVFormatter {
 
   static func writeCell<Output: CSVOutput>(bytes raw: UnsafeRawBufferPointer, to output: inout Output) {
     let bytes = raw.assumingMemoryBound(to: UInt8.self)
-    var needsQuotes = false
-    for byte in bytes where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
-      needsQuotes = true
-      break
-    }
+    let needsQuotes =
+      raw.baseAddress.map { CSVBytes.special(in: $0, from: 0, to: raw.count, delimiter: 0x2C) < raw.count }
+      ?? false
     if needsQuotes { output.append(0x22) }
     if let first = bytes.first,
       first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 || first == 0x09 || first == 0x0D,
