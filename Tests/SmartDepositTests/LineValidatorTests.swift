@@ -63,6 +63,12 @@ struct LineValidatorTests {
     ("invalid-date", .invalidDate),
     ("invalid-date-leap", .invalidDate),
     ("leap-day-ok", nil),
+    ("invalid-date-april-31", .invalidDate),
+    ("invalid-date-century", .invalidDate),
+    ("leap-day-of-2000-ok", nil),
+    ("december-31-ok", nil),
+    ("license-type-in-lower-case-ok", nil),
+    ("license-type-capitalised-ok", nil),
     ("missing-order-id", .missingOrderID),
     ("missing-line-number", .missingOrderID),
     ("unauthorized-account", .unauthorizedAccount),
@@ -91,6 +97,12 @@ struct LineValidatorTests {
     case "invalid-date": candidate = line { $0.startDate = "2026-11-31" }
     case "invalid-date-leap": candidate = line { $0.startDate = "2027-02-29" }
     case "leap-day-ok": candidate = line { $0.startDate = "2028-02-29" }
+    case "invalid-date-april-31": candidate = line { $0.startDate = "2027-04-31" }
+    case "invalid-date-century": candidate = line { $0.startDate = "2100-02-29" }
+    case "leap-day-of-2000-ok": candidate = line { $0.startDate = "2000-02-29" }
+    case "december-31-ok": candidate = line { $0.startDate = "2027-12-31" }
+    case "license-type-in-lower-case-ok": candidate = line { $0.licenseType = "term" }
+    case "license-type-capitalised-ok": candidate = line { $0.licenseType = "Term" }
     case "missing-order-id": candidate = line { $0.webOrderID = "" }
     case "missing-line-number": candidate = line { $0.lineNumber = "" }
     case "unauthorized-account":

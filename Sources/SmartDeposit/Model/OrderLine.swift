@@ -70,6 +70,21 @@ public struct OrderLine: Sendable, Equatable, Codable {
 public enum LicenseType: String, Sendable, Equatable, Codable {
   case perpetual = "PERPETUAL"
   case term = "TERM"
+
+  /// The type a line names, in any case. The usual spellings are compared
+  /// first: both fit in a `String`'s own space, so each comparison is of two
+  /// words, where `init(rawValue:)` searches its cases through the runtime.
+  init?(spelled text: String) {
+    if text == "TERM" {
+      self = .term
+    } else if text == "PERPETUAL" {
+      self = .perpetual
+    } else if let type = LicenseType(rawValue: text.uppercased()) {
+      self = type
+    } else {
+      return nil
+    }
+  }
 }
 
 /// Where deposited licenses stand: usable by the customer, or parked in a

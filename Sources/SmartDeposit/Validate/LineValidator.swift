@@ -128,9 +128,7 @@ public struct LineValidator: Sendable {
       return .failure(
         LineProblem(.invalidQuantity, "quantity \(shown) is not a whole number from 1 to \(maxQuantity)"))
     }
-    guard
-      let licenseType = LicenseType(rawValue: line.licenseType) ?? LicenseType(rawValue: line.licenseType.uppercased())
-    else {
+    guard let licenseType = LicenseType(spelled: line.licenseType) else {
       let shown = line.licenseType.isEmpty ? "empty" : "'\(line.licenseType)'"
       return .failure(LineProblem(.invalidLicenseType, "license type \(shown) is not PERPETUAL or TERM"))
     }
@@ -196,8 +194,12 @@ public enum CalendarDate {
     }
     guard let (year, month, day) = fields else { return nil }
     guard year >= 1900, (1...12).contains(month), day >= 1 else { return nil }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-    let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    let days: Int
+    switch month {
+    case 2: days = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+    case 4, 6, 9, 11: days = 30
+    default: days = 31
+    }
     guard day <= days else { return nil }
     return (year, month, day)
   }
