@@ -109,8 +109,10 @@ struct DepositRowFormatterTests {
 
   /// The preparing stage adds a file's deposits per account by the account
   /// and VA's slot: every slot names its account and VA (in the registry's
-  /// spelling) again, and the totals by name are those of the lines.
-  @Test func accountTotalsBySlotComeBackByName() {
+  /// spelling) again, and the totals by name are those of the lines: with a
+  /// few slots (looked up in turn) and with more than 64 (by slot).
+  @Test(arguments: [20, 400])
+  func accountTotalsBySlotComeBackByName(lines: Int) {
     let registry = Registry(
       (0..<40).map { index in
         SmartAccount(
@@ -121,7 +123,7 @@ struct DepositRowFormatterTests {
     var bySlot = AccountSlotTotals()
     var expected: [AccountKey: AccountQuantities] = [:]
     var lookup = LineValidator.AccountLookup()
-    for line in 0..<400 {
+    for line in 0..<lines {
       let account = (line * 7) % 40
       let virtualAccount = (line % 3 == 0 || account % 4 == 0) ? "" : "va-\((line / 3) % (account % 4))"
       let order = OrderLine(
