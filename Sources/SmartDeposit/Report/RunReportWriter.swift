@@ -74,7 +74,10 @@ public final class RunReportWriter: ReportSink {
     mergeFileTotals()
     groupMark = nil
     Self.add(groupTotals, into: &totalsByAccount)
-    groupTotals = [:]
+    // Kept at its size: each group's dictionary grew again from empty, a
+    // rehash of every account at each doubling (2% of the run's thread on
+    // 2,000 small files).
+    groupTotals.removeAll(keepingCapacity: true)
   }
 
   /// The group did not commit: takes back every row since `beginGroup`.
@@ -85,7 +88,7 @@ public final class RunReportWriter: ReportSink {
     try deposits.truncate(to: mark.deposits)
     try rejects.truncate(to: mark.rejects)
     fileTotals = [:]
-    groupTotals = [:]
+    groupTotals.removeAll(keepingCapacity: true)
     firstRejects.removeLast(firstRejects.count - mark.firstRejects)
   }
 
@@ -101,7 +104,7 @@ public final class RunReportWriter: ReportSink {
   private static func add(
     _ totals: [AccountKey: AccountQuantities], into sum: inout [AccountKey: AccountQuantities]
   ) {
-    if sum.isEmpty {
+    if sum.isEmpty && sum.capacity < totals.count {
       sum = totals
       return
     }
