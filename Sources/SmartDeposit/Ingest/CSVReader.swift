@@ -396,8 +396,6 @@ struct CSVScanner {
 
   /// Whether the bytes are all ASCII, and whether one is NUL: eight at a time.
   private static func asciiAndNUL(_ bytes: UnsafeBufferPointer<UInt8>) -> (ascii: Bool, hasNUL: Bool) {
-    let ones: UInt64 = 0x0101_0101_0101_0101
-    let highs: UInt64 = 0x8080_8080_8080_8080
     var high: UInt64 = 0
     var zeros: UInt64 = 0
     var index = 0
@@ -406,19 +404,17 @@ struct CSVScanner {
       while index + 8 <= bytes.count {
         let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
         high |= word
-        zeros |= (word &- ones) & ~word & highs
+        zeros |= WordBytes.zeros(word)
         index += 8
       }
     }
-    var hasNUL = false
+    var hasNUL = zeros != 0
     while index < bytes.count {
       high |= UInt64(bytes[index])
       if bytes[index] == 0 { hasNUL = true }
       index += 1
     }
-    // The zero-byte test says exactly whether a word holds a zero byte
-    // (only which byte it is may be wrong, above a true one).
-    return (high & highs == 0, hasNUL || zeros != 0)
+    return (high & WordBytes.highs == 0, hasNUL)
   }
 
   private func fieldTooLong(_ recordLine: Int) -> IngestError {
@@ -490,24 +486,15 @@ struct RecentTexts {
 /// the writer for whether a cell needs quotes.
 enum CSVBytes {
   /// The offset of the first delimiter, LF, CR or quote at or after `from`,
-  /// or `to` when there is none: eight bytes at a time, each compared by
-  /// the zero-byte test on the word XORed with the byte sought.
+  /// or `to` when there is none: eight bytes at a time (`WordBytes`).
   @inline(__always)
   static func special(in base: UnsafeRawPointer, from: Int, to end: Int, delimiter: UInt8) -> Int {
-    let ones: UInt64 = 0x0101_0101_0101_0101
-    let highs: UInt64 = 0x8080_8080_8080_8080
-    let delimiters = ones &* UInt64(delimiter)
-    let lineFeeds = ones &* 0x0A
-    let returns = ones &* 0x0D
-    let quotes = ones &* 0x22
-    @inline(__always) func zeroBytes(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & highs }
     var index = from
     while index + 8 <= end {
       let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
       let found =
-        zeroBytes(word ^ delimiters) | zeroBytes(word ^ lineFeeds) | zeroBytes(word ^ returns)
-        | zeroBytes(word ^ quotes)
-      // The lowest flagged byte is always a true match (little-endian).
+        WordBytes.equal(word, delimiter) | WordBytes.equal(word, 0x0A) | WordBytes.equal(word, 0x0D)
+        | WordBytes.equal(word, 0x22)
       if found != 0 { return index + found.trailingZeroBitCount >> 3 }
       index += 8
     }

@@ -52,7 +52,6 @@ struct ByteInterner {
   }
 
   func find(_ text: String) -> Int32? {
-    if let found = text.utf8.withContiguousStorageIfAvailable({ find(UnsafeRawBufferPointer($0)) }) { return found }
     var text = text
     return text.withUTF8 { find(UnsafeRawBufferPointer($0)) }
   }

@@ -112,18 +112,10 @@ struct CopyRowWriter {
     put(UInt8(ascii: "\t"))
   }
 
-  /// Whether any of eight bytes is a backslash, tab, newline or carriage
-  /// return: a byte equal to `c` is a zero byte of `word ^ c…c`, found by
-  /// the borrow it leaves when one is taken from each byte.
+  /// Whether any of eight bytes is a backslash, tab, newline or carriage return.
   private static func needsEscaping(_ word: UInt64) -> Bool {
-    let ones: UInt64 = 0x0101_0101_0101_0101
-    let highs: UInt64 = 0x8080_8080_8080_8080
-    func hasByte(_ byte: UInt8) -> Bool {
-      let masked = word ^ (ones &* UInt64(byte))
-      return (masked &- ones) & ~masked & highs != 0
-    }
-    return hasByte(UInt8(ascii: "\\")) || hasByte(UInt8(ascii: "\t")) || hasByte(UInt8(ascii: "\n"))
-      || hasByte(UInt8(ascii: "\r"))
+    WordBytes.equal(word, UInt8(ascii: "\\")) | WordBytes.equal(word, UInt8(ascii: "\t"))
+      | WordBytes.equal(word, UInt8(ascii: "\n")) | WordBytes.equal(word, UInt8(ascii: "\r")) != 0
   }
 
   /// A whole number.
