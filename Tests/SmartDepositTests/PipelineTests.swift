@@ -135,6 +135,33 @@ struct PipelineTests {
     #expect(read.dropFirst().first?.partner == "globalnet")
   }
 
+  /// A new ledger takes its first file under the rollback journal (each
+  /// page written once) and is in WAL mode from its commit on; a ledger
+  /// opened again is in WAL mode from the start.
+  @Test func aNewLedgersFirstFileGoesThroughTheRollbackJournal() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("smartdeposit-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("ledger.sqlite").path
+    let record = FileRecord(
+      sha256: "first", name: "first.csv", format: .csv, sender: "ccw", runID: "run", outcome: .processed, lines: 0,
+      rejected: 0, reason: "", disposition: .pending)
+    do {
+      let ledger = try SQLiteLedger(path: path)
+      defer { ledger.close() }
+      #expect(try ledger.scalar("PRAGMA journal_mode") == "delete")
+      #expect(try ledger.scalar("PRAGMA synchronous") == "3")  // EXTRA
+      try ledger.inFileTransaction(record, pacing: .batchByBatch) { _ in
+        #expect(FileManager.default.fileExists(atPath: path + "-journal"))
+      }
+      #expect(try ledger.scalar("PRAGMA journal_mode") == "wal")
+      #expect(try ledger.scalar("PRAGMA synchronous") == "2")  // FULL
+    }
+    let again = try SQLiteLedger(path: path)
+    defer { again.close() }
+    #expect(try again.scalar("PRAGMA journal_mode") == "wal")
+    #expect(try again.scalar("SELECT count(*) FROM files WHERE name = 'first.csv'") == "1")
+  }
+
   @Test func filesOfOneRunShareOneConsistentLedgerAndLeaveNoWAL() throws {
     let drop = try TestDrop()
     // Three files one after another; the third repeats a line of the first.
@@ -152,6 +179,12 @@ struct PipelineTests {
     #expect(result.summary.lines.duplicate == 1)
     // The run's connection was the last one: it copied the WAL into the database and removed it.
     #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath + "-wal"))
+    // The new ledger took its first file under the rollback journal and was
+    // left in WAL mode for the readers beside later runs: the header's write
+    // and read versions (bytes 18 and 19) are 2, and no journal is left.
+    let header = try FileHandle(forReadingFrom: URL(fileURLWithPath: drop.ledgerPath)).read(upToCount: 20)
+    #expect(header.map { [$0[18], $0[19]] } == [2, 2])
+    #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath + "-journal"))
     let ledger = try drop.sqliteLedger()
     #expect(try ledger.scalar("PRAGMA integrity_check") == "ok")
     #expect(try ledger.depositCount() == 302)

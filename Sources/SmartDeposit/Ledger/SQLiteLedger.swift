@@ -10,6 +10,16 @@ import GRDBSQLite
 /// the WAL, so a file's deposits that the run reported as committed survive a
 /// power loss. NORMAL would keep the database consistent but could lose the
 /// last commits, and a file already moved to the archive would then be lost.
+///
+/// A new ledger's first load is the exception: until its first order file
+/// (or group of files) commits, it keeps SQLite's rollback journal, with
+/// `synchronous = EXTRA` (the journal's removal synced too, so that a power
+/// loss just after the commit cannot roll it back). Appending to an empty
+/// database journals almost nothing, and the pages go to the database file
+/// once; through the WAL each went twice, the second time in the checkpoint
+/// that ends the run (a 1M-line file: 190 MB written again, after its
+/// commit). Readers opened meanwhile wait for that commit (the busy timeout)
+/// instead of reading beside it: the ledger has nothing to show them yet.
 public final class SQLiteLedger: Ledger {
   public let path: String
   public var location: String { path }
@@ -21,6 +31,8 @@ public final class SQLiteLedger: Ledger {
   public var batchSize: Int { 1024 }
   private let queue: DatabaseQueue
   private let dryRun: Bool
+  /// A new ledger still on its rollback journal (see the type's note).
+  private var loadingFresh: Bool
   /// Whether a group commit is open (used by the run's thread only).
   private var groupOpen = false
 
@@ -34,7 +46,9 @@ public final class SQLiteLedger: Ledger {
     self.path = path
     self.dryRun = dryRun
     var configuration = Configuration()
-    configuration.journalMode = .wal
+    let fresh = !dryRun && !FileManager.default.fileExists(atPath: path)
+    loadingFresh = fresh
+    configuration.journalMode = fresh ? .default : .wal
     configuration.busyMode = .timeout(10)
     // A dry run's transaction, and a group commit's, stay open across calls.
     configuration.allowsUnsafeTransactions = true
@@ -42,7 +56,7 @@ public final class SQLiteLedger: Ledger {
       // 16 KiB pages (set before the file is first written; ignored after)
       // halve the system calls of a bulk load against the 4 KiB default.
       try db.execute(sql: "PRAGMA page_size = 16384")
-      try db.execute(sql: "PRAGMA synchronous = FULL")
+      try db.execute(sql: fresh ? "PRAGMA synchronous = EXTRA" : "PRAGMA synchronous = FULL")
     }
     do {
       try FileManager.default.createDirectory(
@@ -69,9 +83,22 @@ public final class SQLiteLedger: Ledger {
   /// cost 2 MiB of peak RSS on a 1M-line run for nothing.
   private static let threadingMode: Int32 = csystem_sqlite_use_multithread_mode(1 << 20)
 
+  /// A new ledger leaves its rollback journal for WAL once its first load
+  /// has committed (or as it closes without one); a ledger opened again
+  /// later is set to WAL as it opens.
+  private func useWAL() {
+    guard loadingFresh, !groupOpen else { return }
+    loadingFresh = false
+    try? queue.writeWithoutTransaction { db in
+      try db.execute(sql: "PRAGMA journal_mode = WAL")
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+    }
+  }
+
   /// Rolls back a group left open, and ends a dry run's transaction (rolling it back).
   public func close() {
     rollbackFileGroup()
+    useWAL()
     guard dryRun else { return }
     try? queue.writeWithoutTransaction { db in
       if db.isInsideTransaction { try db.rollback() }
@@ -427,6 +454,7 @@ public final class SQLiteLedger: Ledger {
     } catch {
       throw Self.wrap(error, path: path, operation: "committing a group of files")
     }
+    useWAL()
   }
 
   public func rollbackFileGroup() {
@@ -468,13 +496,15 @@ public final class SQLiteLedger: Ledger {
   public func inFileTransaction<T>(
     _ file: FileRecord, pacing: DepositPacing, _ body: (DepositSession) throws -> T
   ) throws -> T {
-    try write("depositing \(file.name)", checkingForeignKeys: false) { db in
+    let result = try write("depositing \(file.name)", checkingForeignKeys: false) { db in
       // Inside a savepoint (a group's file, a dry run) rows go in one by
       // one: SQLite 3.40 failed a multi-row statement there with "database
       // or disk is full" once the savepoint's journal had spilled to disk.
       let session = try SQLiteDepositSession(db: db, file: file, insertsRuns: !(dryRun || groupOpen))
       return try body(session)
     }
+    useWAL()
+    return result
   }
 
   public func totals(heldOverAgeBefore day: String) throws -> LedgerTotals {
@@ -577,21 +607,25 @@ final class SQLiteDepositSession: DepositSession {
     if let walDescriptor, walDescriptor >= 0 { close(walDescriptor) }
   }
 
-  /// The WAL file, opened to start writing it back while the transaction
-  /// goes on: a large file's commit otherwise waits for the whole WAL to
-  /// reach the disk at once. nil until first needed (a small file never
-  /// needs it); -1 when it could not be opened (no harm done).
+  /// The file the transaction's pages go to, opened to start writing it
+  /// back while the transaction goes on: a large file's commit otherwise
+  /// waits for all of it to reach the disk at once. The WAL, or, on a new
+  /// ledger's rollback journal, the database file itself. nil until first
+  /// needed (a small file never needs it); -1 when it could not be opened
+  /// (no harm done).
   private var walDescriptor: Int32?
   private var insertedSinceWriteback = 0
 
-  /// Every 16,384 lines (about 3 MB of WAL), starts writing back what the
-  /// WAL holds so far. Durability still comes from SQLite's fsync at commit.
+  /// Every 16,384 lines (about 3 MB of pages), starts writing back what the
+  /// transaction wrote so far. Durability still comes from SQLite's fsync at commit.
   private func startWalWriteback() {
     insertedSinceWriteback = 0
     if walDescriptor == nil {
       walDescriptor =
-        sqlite3_db_filename(db.sqliteConnection, "main").map {
-          open(String(cString: $0) + "-wal", O_RDONLY | O_CLOEXEC)
+        sqlite3_db_filename(db.sqliteConnection, "main").map { name -> Int32 in
+          let path = String(cString: name)
+          let wal = open(path + "-wal", O_RDONLY | O_CLOEXEC)
+          return wal >= 0 ? wal : open(path, O_RDONLY | O_CLOEXEC)
         } ?? -1
     }
     if let walDescriptor, walDescriptor >= 0 { _ = csystem_start_writeback(walDescriptor, 0, 0) }
