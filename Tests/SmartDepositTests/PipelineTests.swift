@@ -159,6 +159,7 @@ struct PipelineTests {
     let again = try SQLiteLedger(path: path)
     defer { again.close() }
     #expect(try again.scalar("PRAGMA journal_mode") == "wal")
+    #expect(try again.scalar("PRAGMA synchronous") == "2")  // FULL
     #expect(try again.scalar("SELECT count(*) FROM files WHERE name = 'first.csv'") == "1")
   }
 

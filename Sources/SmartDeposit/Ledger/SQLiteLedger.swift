@@ -56,12 +56,17 @@ public final class SQLiteLedger: Ledger {
       // 16 KiB pages (set before the file is first written; ignored after)
       // halve the system calls of a bulk load against the 4 KiB default.
       try db.execute(sql: "PRAGMA page_size = 16384")
-      try db.execute(sql: fresh ? "PRAGMA synchronous = EXTRA" : "PRAGMA synchronous = FULL")
     }
     do {
       try FileManager.default.createDirectory(
         atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
       queue = try DatabaseQueue(path: path, configuration: configuration)
+      // GRDB's WAL set-up, which runs after `prepareDatabase`, sets
+      // `synchronous = NORMAL`: a commit would then reach the disk only at
+      // the next checkpoint, after its file had been archived. Set again here.
+      try queue.writeWithoutTransaction {
+        try $0.execute(sql: fresh ? "PRAGMA synchronous = EXTRA" : "PRAGMA synchronous = FULL")
+      }
       try LedgerSchema.migrator.migrate(queue)
       if dryRun {
         try queue.writeWithoutTransaction { try $0.beginTransaction(.immediate) }
