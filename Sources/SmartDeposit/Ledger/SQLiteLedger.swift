@@ -18,8 +18,9 @@ import GRDBSQLite
 /// database journals almost nothing, and the pages go to the database file
 /// once; through the WAL each went twice, the second time in the checkpoint
 /// that ends the run (a 1M-line file: 190 MB written again, after its
-/// commit). Readers opened meanwhile wait for that commit (the busy timeout)
-/// instead of reading beside it: the ledger has nothing to show them yet.
+/// commit). Readers opened meanwhile wait for that commit, up to the busy
+/// timeout (then fail: the database is locked), instead of reading beside
+/// it: the ledger has nothing to show them yet.
 public final class SQLiteLedger: Ledger {
   public let path: String
   public var location: String { path }
