@@ -180,9 +180,10 @@ struct PipelineTests {
     #expect(result.summary.lines.duplicate == 1)
     // The run's connection was the last one: it copied the WAL into the database and removed it.
     #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath + "-wal"))
-    // The new ledger took its first file under the rollback journal and was
-    // left in WAL mode for the readers beside later runs: the header's write
-    // and read versions (bytes 18 and 19) are 2, and no journal is left.
+    // The new ledger is left in WAL mode for the readers beside later runs
+    // (its first file went through the rollback journal, as the test above
+    // follows): the header's write and read versions (bytes 18 and 19) are
+    // 2, and no rollback journal is left behind.
     let header = try FileHandle(forReadingFrom: URL(fileURLWithPath: drop.ledgerPath)).read(upToCount: 20)
     #expect(header.map { [$0[18], $0[19]] } == [2, 2])
     #expect(!FileManager.default.fileExists(atPath: drop.ledgerPath + "-journal"))

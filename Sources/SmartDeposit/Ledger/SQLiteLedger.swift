@@ -65,9 +65,7 @@ public final class SQLiteLedger: Ledger {
       // GRDB's WAL set-up, which runs after `prepareDatabase`, sets
       // `synchronous = NORMAL`: a commit would then reach the disk only at
       // the next checkpoint, after its file had been archived. Set again here.
-      try queue.writeWithoutTransaction {
-        try $0.execute(sql: fresh ? "PRAGMA synchronous = EXTRA" : "PRAGMA synchronous = FULL")
-      }
+      try queue.writeWithoutTransaction { try $0.execute(sql: Self.synchronousSQL(rollbackJournal: fresh)) }
       try LedgerSchema.migrator.migrate(queue)
       if dryRun {
         try queue.writeWithoutTransaction { try $0.beginTransaction(.immediate) }
@@ -97,8 +95,14 @@ public final class SQLiteLedger: Ledger {
     loadingFresh = false
     try? queue.writeWithoutTransaction { db in
       try db.execute(sql: "PRAGMA journal_mode = WAL")
-      try db.execute(sql: "PRAGMA synchronous = FULL")
+      try db.execute(sql: Self.synchronousSQL(rollbackJournal: false))
     }
+  }
+
+  /// The durability of a commit: FULL syncs the WAL; on the rollback
+  /// journal, EXTRA also syncs the journal's removal (see the type's note).
+  private static func synchronousSQL(rollbackJournal: Bool) -> String {
+    rollbackJournal ? "PRAGMA synchronous = EXTRA" : "PRAGMA synchronous = FULL"
   }
 
   /// Rolls back a group left open, and ends a dry run's transaction (rolling it back).
@@ -617,7 +621,7 @@ final class SQLiteDepositSession: DepositSession {
   }
 
   deinit {
-    if let walDescriptor, walDescriptor >= 0 { close(walDescriptor) }
+    if let pagesDescriptor, pagesDescriptor >= 0 { close(pagesDescriptor) }
   }
 
   /// The file the transaction's pages go to, opened to start writing it
@@ -626,22 +630,22 @@ final class SQLiteDepositSession: DepositSession {
   /// ledger's rollback journal, the database file itself. nil until first
   /// needed (a small file never needs it); -1 when it could not be opened
   /// (no harm done).
-  private var walDescriptor: Int32?
+  private var pagesDescriptor: Int32?
   private var insertedSinceWriteback = 0
 
   /// Every 16,384 lines (about 3 MB of pages), starts writing back what the
   /// transaction wrote so far. Durability still comes from SQLite's fsync at commit.
-  private func startWalWriteback() {
+  private func startWriteback() {
     insertedSinceWriteback = 0
-    if walDescriptor == nil {
-      walDescriptor =
+    if pagesDescriptor == nil {
+      pagesDescriptor =
         sqlite3_db_filename(db.sqliteConnection, "main").map { name -> Int32 in
           let path = String(cString: name)
           let wal = open(path + "-wal", O_RDONLY | O_CLOEXEC)
           return wal >= 0 ? wal : open(path, O_RDONLY | O_CLOEXEC)
         } ?? -1
     }
-    if let walDescriptor, walDescriptor >= 0 { _ = csystem_start_writeback(walDescriptor, 0, 0) }
+    if let pagesDescriptor, pagesDescriptor >= 0 { _ = csystem_start_writeback(pagesDescriptor, 0, 0) }
   }
 
   /// The columns a deposit is inserted with, in the order of its parameters.
@@ -743,7 +747,7 @@ final class SQLiteDepositSession: DepositSession {
             let last = key(index + size - 1)
             greatestKey = (Array(last.order), Array(last.line))
             index += size
-            wroteToWal(size)
+            wroteRows(size)
             continue
           }
         }
@@ -793,7 +797,7 @@ final class SQLiteDepositSession: DepositSession {
     let statement = insert
     bind(rows, index, base: base, to: statement, slot: 0)
     try execute(statement, "INSERT INTO deposits …")
-    wroteToWal(1)
+    wroteRows(1)
     if sqlite3_changes(db.sqliteConnection) == 1 { return .deposited }
     let identity = LineIdentity(orderKey: rows.string(.orderKey, at: index), lineKey: rows.string(.lineKey, at: index))
     guard let stored = try storedDeposit(identity) else { return .deposited }
@@ -811,10 +815,10 @@ final class SQLiteDepositSession: DepositSession {
     }
   }
 
-  /// Counts rows written, and starts the WAL's writeback every 16,384.
-  private func wroteToWal(_ count: Int) {
+  /// Counts rows written, and starts their pages' writeback every 16,384.
+  private func wroteRows(_ count: Int) {
     insertedSinceWriteback += count
-    if insertedSinceWriteback >= 16384 { startWalWriteback() }
+    if insertedSinceWriteback >= 16384 { startWriteback() }
   }
 
   func withdrawOrders(_ orderKeys: [String]) throws -> [Deposit] {
